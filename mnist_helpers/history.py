@@ -1,0 +1,116 @@
+"""Save and read training histories, and find the folder build files go to.
+
+A history is what ``model.fit`` returns in ``history.history``: a dict from a
+metric name (``"accuracy"``, ``"loss"``, ``"val_accuracy"``, ``"val_loss"``)
+to one float per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import mnist_helpers
+
+REQUIRED_KEYS = ("accuracy", "loss", "val_accuracy", "val_loss")
+
+
+def find_build_dir(build_dir: str | os.PathLike | None = None) -> Path:
+    """The folder for models, histories and figures, created if missing.
+
+    Args:
+        build_dir: a folder to use; ``None`` means the project's ``build/``
+            folder (next to ``mnist_helpers/`` in a checkout), or ``./build``
+            when the package is installed elsewhere (e.g. in Colab).
+
+    Returns:
+        The folder as an absolute Path. It is never inside ``notebooks/``.
+    """
+    if build_dir is None:
+        project = Path(mnist_helpers.__file__).resolve().parent.parent
+        if (project / "pyproject.toml").is_file() and (project / "notebooks").is_dir():
+            build_dir = project / "build"
+        else:
+            build_dir = Path.cwd() / "build"
+    path = Path(build_dir).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_history(
+    history: dict[str, list[float]],
+    path: str | os.PathLike,
+    **details: float | int | str,
+) -> Path:
+    """Write a training history, and details such as the test accuracy, as JSON.
+
+    Args:
+        history: ``history.history`` from ``model.fit``: metric name to a list
+            of floats, one per epoch. It must hold accuracy, loss,
+            val_accuracy and val_loss.
+        path: the JSON file to write; its folder is created if missing.
+        **details: numbers or strings to keep with it (test_accuracy, epochs,
+            seconds_per_epoch, data_source, ...).
+
+    Returns:
+        The path written. The file is written whole or not at all.
+    """
+    missing = [key for key in REQUIRED_KEYS if key not in history]
+    if missing:
+        raise ValueError(
+            f"The history has no {', '.join(missing)} (it has: "
+            f"{', '.join(history) or 'nothing'}). Train with validation data, "
+            "e.g. model.fit(..., validation_data=(x_valid, y_valid)), and pass "
+            "history.history."
+        )
+    record = {
+        "history": {key: [float(v) for v in values] for key, values in history.items()},
+        "details": details,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(record, indent=1))
+    os.replace(partial, path)
+    return path
+
+
+def load_history(path: str | os.PathLike) -> tuple[dict[str, list[float]], dict]:
+    """Read a history written by :func:`save_history`.
+
+    Returns:
+        ``(history, details)``: metric name to one float per epoch, and the
+        details saved with it.
+
+    Raises:
+        FileNotFoundError: when there is no such file (train the model first).
+        ValueError: when the file is not a history this module wrote.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No training history at {path}. Run the notebook that trains this "
+            "model first (04_simple_nn or 05_cnn)."
+        )
+    try:
+        record = json.loads(path.read_text())
+        history = record["history"]
+        lengths = {len(history[key]) for key in REQUIRED_KEYS}
+        values_ok = all(
+            isinstance(v, float) and math.isfinite(v)
+            for key in REQUIRED_KEYS
+            for v in history[key]
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{path} is not a training history saved by save_history ({error!r}). "
+            "Delete it and run the training notebook again."
+        ) from error
+    if len(lengths) != 1 or 0 in lengths or not values_ok:
+        raise ValueError(
+            f"{path} holds an incomplete or invalid training history (epochs per metric: "
+            f"{sorted(lengths)}). Delete it and run the training notebook again."
+        )
+    return history, record.get("details", {})
