@@ -390,8 +390,7 @@ def load_idx_folder(
     missing = [IDX_FILES[key] for key, path in found.items() if path is None]
     if missing:
         raise MnistDataError(
-            f"{folder}: missing IDX file(s) {', '.join(missing)} (plain or .gz). "
-            f"{FIX_SOURCE}"
+            f"{folder}: missing IDX file(s) {', '.join(missing)} (plain or .gz). {FIX_SOURCE}"
         )
 
     arrays = {}

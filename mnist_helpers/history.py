@@ -21,13 +21,17 @@ def find_build_dir(build_dir: str | os.PathLike | None = None) -> Path:
     """The folder for models, histories and figures, created if missing.
 
     Args:
-        build_dir: a folder to use; ``None`` means the project's ``build/``
+        build_dir: a folder to use. ``None`` means the folder named by the
+            environment variable ``MNIST_BUILD_DIR`` if it is set (the tests
+            use it to keep their runs apart), else the project's ``build/``
             folder (next to ``mnist_helpers/`` in a checkout), or ``./build``
             when the package is installed elsewhere (e.g. in Colab).
 
     Returns:
         The folder as an absolute Path. It is never inside ``notebooks/``.
     """
+    if build_dir is None:
+        build_dir = os.environ.get("MNIST_BUILD_DIR") or None
     if build_dir is None:
         project = Path(mnist_helpers.__file__).resolve().parent.parent
         if (project / "pyproject.toml").is_file() and (project / "notebooks").is_dir():
@@ -99,9 +103,7 @@ def load_history(path: str | os.PathLike) -> tuple[dict[str, list[float]], dict]
         history = record["history"]
         lengths = {len(history[key]) for key in REQUIRED_KEYS}
         values_ok = all(
-            isinstance(v, float) and math.isfinite(v)
-            for key in REQUIRED_KEYS
-            for v in history[key]
+            isinstance(v, float) and math.isfinite(v) for key in REQUIRED_KEYS for v in history[key]
         )
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise ValueError(

@@ -55,12 +55,8 @@ def build_cnn(data_format: str) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=cnn_input_shape(data_format)),
-            keras.layers.Conv2D(
-                32, (3, 3), activation="relu", data_format=data_format
-            ),
-            keras.layers.Conv2D(
-                64, (3, 3), activation="relu", data_format=data_format
-            ),
+            keras.layers.Conv2D(32, (3, 3), activation="relu", data_format=data_format),
+            keras.layers.Conv2D(64, (3, 3), activation="relu", data_format=data_format),
             keras.layers.MaxPooling2D((2, 2), data_format=data_format),
             keras.layers.Dropout(0.25),
             keras.layers.Flatten(data_format=data_format),

@@ -36,9 +36,7 @@ def plot_digits(
     if images.ndim == 4 and 1 in (images.shape[1], images.shape[3]):
         images = images.reshape(-1, 28, 28)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(
-            f"plot_digits expects images of shape (N, 28, 28), got {images.shape}."
-        )
+        raise ValueError(f"plot_digits expects images of shape (N, 28, 28), got {images.shape}.")
     if labels.ndim != 1:
         raise ValueError(
             f"plot_digits expects labels of shape (N,) with digits 0..9, got shape "
@@ -50,9 +48,7 @@ def plot_digits(
             "pass one label per image."
         )
     n_rows = max(1, -(-len(images) // n_cols))
-    figure, axes = plt.subplots(
-        n_rows, n_cols, figsize=(n_cols, 1.2 * n_rows), squeeze=False
-    )
+    figure, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols, 1.2 * n_rows), squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index >= len(images):

@@ -31,8 +31,7 @@ def _check_images(images: np.ndarray, what: str) -> None:
     elif images.ndim == 2 and images.shape == (IMAGE_SIZE, IMAGE_SIZE):
         hint = " This is one image: wrap it as images[np.newaxis] to make a stack of one."
     raise ValueError(
-        f"{what} expects images of shape (N, 28, 28), but got shape "
-        f"{images.shape}.{hint}"
+        f"{what} expects images of shape (N, 28, 28), but got shape {images.shape}.{hint}"
     )
 
 

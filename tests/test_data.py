@@ -36,9 +36,7 @@ from mnist_helpers.data import (
 )
 
 SAMPLE_SHA256 = "c91c85d55f7875b293b2afa33e57515dcc09db443b7ca590773e674f18f248cf"
-NO_NETWORK = (
-    "URL fetch failure on https://x: None -- [Errno -2] Name or service not known"
-)
+NO_NETWORK = "URL fetch failure on https://x: None -- [Errno -2] Name or service not known"
 SSL_FAILURE = (
     "URL fetch failure on https://x: None -- [SSL: CERTIFICATE_VERIFY_FAILED] "
     "certificate verify failed: unable to get local issuer certificate"
@@ -410,9 +408,7 @@ def test_auto_without_network_falls_back_to_sample(monkeypatch, keras_mnist):
     assert record[0].filename == __file__
 
 
-def test_auto_without_network_through_real_keras_code(
-    monkeypatch, keras_mnist, keras_cache
-):
+def test_auto_without_network_through_real_keras_code(monkeypatch, keras_mnist, keras_cache):
     import keras.src.utils.file_utils as file_utils
 
     calls = []
@@ -600,9 +596,7 @@ def test_read_idx_wrong_expected_magic(tmp_path):
         read_idx(path, expected_magic=0x00000803)
 
 
-@pytest.mark.parametrize(
-    "start", [b"\x00\x00\x0d\x01", b"\x1f\x8b\x08\x00", b"PK\x03\x04"]
-)
+@pytest.mark.parametrize("start", [b"\x00\x00\x0d\x01", b"\x1f\x8b\x08\x00", b"PK\x03\x04"])
 def test_read_idx_not_uint8_idx(tmp_path, start):
     path = tmp_path / "odd-idx1-ubyte"
     path.write_bytes(start + struct.pack(">I", 1) + b"\x00" * 4)
@@ -625,9 +619,7 @@ def test_read_idx_header_too_short(tmp_path, content):
 def test_read_idx_truncated_data(tmp_path):
     path = tmp_path / "cut-idx3-ubyte"
     path.write_bytes(idx_bytes(small_arrays()["x_train"])[:-100])
-    with pytest.raises(
-        MnistDataError, match=r"cut-idx3-ubyte: truncated.*4704 bytes.*only 4604"
-    ):
+    with pytest.raises(MnistDataError, match=r"cut-idx3-ubyte: truncated.*4704 bytes.*only 4604"):
         read_idx(path)
 
 
@@ -700,9 +692,7 @@ def test_idx_folder_with_counts_that_differ(tmp_path):
     arrays = small_arrays()
     arrays["y_train"] = arrays["y_train"][:5]
     folder = write_idx_folder(tmp_path / "idx", arrays)
-    with pytest.raises(
-        MnistDataError, match="idx .*x_train has 6 images but y_train has 5 labels"
-    ):
+    with pytest.raises(MnistDataError, match="idx .*x_train has 6 images but y_train has 5 labels"):
         load_idx_folder(folder)
 
 

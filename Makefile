@@ -1,0 +1,61 @@
+# The MNIST with Keras tutorial. Quick start:
+#   make lab     open the tutorial in JupyterLab (sets everything up the first time)
+#   make test    run every check CI runs
+# Every target that needs the Python environment creates it first when missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := mnist-tutorial
+BUILD := build
+# The environment is rebuilt when the pins or the package's metadata change.
+STAMP := $(VENV)/.installed
+SAMPLE := mnist_helpers/sample_data/mnist-sample.npz
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: help setup lab run test lint unit nbval papermill clean
+
+help:
+	@echo "make lab     open the tutorial in JupyterLab (127.0.0.1, with a token)"
+	@echo "make test    ruff, unit tests, nbval and papermill runs of every notebook (offline)"
+	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
+	@echo "make setup   create $(VENV) with the pinned packages and the '$(KERNEL)' kernel"
+	@echo "make clean   delete $(BUILD)/ (and $(VENV)/ with 'make clean ALL=1')"
+	@echo "Data: MNIST_DATA=/path/to/mnist.npz make run  (see README.md)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed, found " + sys.version' \
+		|| { echo "Install Python 3.11 and run 'make setup PYTHON=python3.11'."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (MNIST tutorial)"
+	@touch $(STAMP)
+	@echo "Environment ready in $(VENV) with the Jupyter kernel '$(KERNEL)'."
+
+lab: $(STAMP)
+	@token=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+	echo "Starting JupyterLab on 127.0.0.1 with a token; open the http://127.0.0.1:... link it prints."; \
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --IdentityProvider.token="$$token" \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/01_loading_data.ipynb
+
+run: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py --out $(BUILD)/notebooks
+
+test: $(STAMP) lint
+	PYTHONPATH="$(CURDIR)" MNIST_DATA="$(CURDIR)/$(SAMPLE)" MNIST_BUILD_DIR="$(CURDIR)/$(BUILD)/test/nbval" \
+		$(BIN)/pytest -p tests.nbval_plugin --nbval-lax notebooks tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -n "$${ALL:-}" ]; then rm -rf $(VENV) && echo "removed $(VENV)"; fi

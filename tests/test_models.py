@@ -1,0 +1,54 @@
+"""Tests of mnist_helpers.models: the original architectures and optimizers."""
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_helpers.models import (
+    CNN_PARAMS,
+    SIMPLE_NN_PARAMS,
+    build_cnn,
+    build_simple_nn,
+)
+
+
+def layer_kinds(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_simple_nn_is_the_original_dense_network():
+    model = build_simple_nn()
+    assert layer_kinds(model) == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert [layer.units for layer in model.layers[::2]] == [512, 512, 10]
+    assert [layer.rate for layer in model.layers[1::2]] == [0.2, 0.2]
+    assert model.count_params() == SIMPLE_NN_PARAMS == 669_706
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+    assert model.loss == "categorical_crossentropy"
+    probabilities = model.predict(np.zeros((3, 784), "float32"), verbose=0)
+    assert probabilities.shape == (3, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_cnn_is_the_original_cnn_with_adadelta_at_one():
+    model = build_cnn("channels_last")
+    assert layer_kinds(model) == [
+        "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense",
+    ]  # fmt: skip
+    assert model.count_params() == CNN_PARAMS == 1_199_882
+    assert isinstance(model.optimizer, keras.optimizers.Adadelta)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("data_format", "batch_shape"),
+    [("channels_last", (2, 28, 28, 1)), ("channels_first", (2, 1, 28, 28))],
+)
+def test_cnn_follows_the_data_format(data_format, batch_shape):
+    model = build_cnn(data_format)
+    assert model.count_params() == CNN_PARAMS
+    assert model.predict(np.zeros(batch_shape, "float32"), verbose=0).shape == (2, 10)
+
+
+def test_cnn_refuses_an_unknown_data_format():
+    with pytest.raises(ValueError, match="channels_last.*channels_first"):
+        build_cnn("NHWC")

@@ -1,0 +1,78 @@
+"""How the committed notebooks are written: the rules CI and learners rely on."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+CHECK_TAG = "nbval-check-output"
+
+
+def cells_of(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_the_series_is_complete_and_in_order():
+    names = [path.stem for path in NOTEBOOKS]
+    assert names[:6] == [
+        "01_loading_data",
+        "02_reshaping",
+        "03_one_hot_encoding",
+        "04_simple_nn",
+        "05_cnn",
+        "06_history_plots",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_opens_with_what_it_teaches_and_how_long_it_takes(path):
+    first = cells_of(path)[0]
+    assert first["cell_type"] == "markdown"
+    assert source(first).startswith("# ")
+    assert "**Time:**" in source(first) and "laptop CPU" in source(first)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_parameters_cell_of_plain_assignments(path):
+    cells = [cell for cell in cells_of(path) if "parameters" in tags(cell)]
+    assert len(cells) == 1
+    for line in source(cells[0]).splitlines():
+        name, equals, _ = line.partition(" = ")
+        assert equals and name.isidentifier(), f"not a plain assignment: {line!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_prose_comes_before_every_code_cell(path):
+    cells = cells_of(path)
+    for before, cell in zip(cells, cells[1:], strict=False):
+        if cell["cell_type"] == "code":
+            assert before["cell_type"] == "markdown", f"no prose before: {source(cell)[:60]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_outputs_are_committed_only_where_nbval_compares_them(path):
+    for cell in cells_of(path):
+        if cell["cell_type"] != "code":
+            continue
+        if CHECK_TAG in tags(cell):
+            assert cell["outputs"] and cell["execution_count"], source(cell)[:60]
+        else:
+            assert not cell["outputs"] and cell["execution_count"] is None, source(cell)[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_training_notebooks_set_seeds_and_assert_results(path):
+    text = "\n".join(source(cell) for cell in cells_of(path) if cell["cell_type"] == "code")
+    assert "assert " in text
+    if ".fit(" in text:
+        assert "keras.utils.set_random_seed(seed)" in text
+        assert "validation_data=" in text or "validation_split=" in text

@@ -1,0 +1,101 @@
+"""Execute the tutorial notebooks in order with papermill, into a build folder.
+
+    python tools/run_notebooks.py [--out build/notebooks] [-p name value ...] [NB ...]
+
+The source notebooks in notebooks/ are only read. The executed copies are
+written to a temporary folder next to --out and moved into place when every
+notebook has run, so an interrupted or failed run never leaves a mix of old and
+new copies (the next run starts by deleting the leftovers). Data come from
+MNIST_DATA, or Keras' download, or the bundled sample (see mnist_helpers.data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import papermill
+
+PROJECT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = PROJECT / "notebooks"
+
+
+def parse_value(text: str) -> object:
+    """Turn a command-line value into None, a bool, an int, a float or a str."""
+    special = {"None": None, "True": True, "False": False}
+    if text in special:
+        return special[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="names, e.g. 04_simple_nn (default: all)")
+    parser.add_argument("--out", default=str(PROJECT / "build" / "notebooks"))
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+    )
+    args = parser.parse_args()
+
+    out = Path(args.out).resolve()
+    if out == NOTEBOOKS or NOTEBOOKS in out.parents:
+        parser.error(f"--out {out} is inside notebooks/: executed copies never go there")
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if args.notebooks:
+        wanted = {name.removesuffix(".ipynb") for name in args.notebooks}
+        paths = [path for path in paths if path.stem in wanted]
+        missing = wanted - {path.stem for path in paths}
+        if missing:
+            parser.error(f"no such notebook: {', '.join(sorted(missing))}")
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    timings = []
+    for path in paths:
+        print(f"--- {path.name}", flush=True)
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(partial / path.name),
+                parameters=parameters,
+                cwd=str(NOTEBOOKS),
+                progress_bar=False,
+                log_output=True,
+            )
+        except papermill.PapermillExecutionError as error:
+            print(
+                f"\nFAILED: {path.name}, cell {error.exec_count}: {error.ename}: "
+                f"{error.evalue}\nThe executed copy, with the error, is "
+                f"{partial / path.name}. The source notebooks are unchanged.",
+                file=sys.stderr,
+            )
+            return 1
+        timings.append((path.name, time.perf_counter() - start))
+
+    shutil.rmtree(out, ignore_errors=True)
+    partial.rename(out)
+    print("\nSeconds per notebook:")
+    for name, seconds in timings:
+        print(f"  {name:<28} {seconds:7.1f}")
+    print(f"Executed notebooks are in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
