@@ -17,12 +17,17 @@ STAMP := $(VENV)/.installed
 SAMPLE := mnist_helpers/sample_data/mnist-sample.npz
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help setup lab run test lint unit nbval papermill clean
+.PHONY: help setup lab run test lint check data bench student html clean
 
 help:
 	@echo "make lab     open the tutorial in JupyterLab (127.0.0.1, with a token)"
 	@echo "make test    ruff, unit tests, nbval and papermill runs of every notebook (offline)"
 	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
+	@echo "make check   check this machine is ready for the workshop"
+	@echo "make data    download the full MNIST once (or: make data FROM=<file or folder>)"
+	@echo "make bench   time the original models against the fast CNN (QUICK=1 for a short run)"
+	@echo "make student student copies (no solutions, no outputs) in $(BUILD)/student and a zip"
+	@echo "make html    the executed notebooks as HTML pages in $(BUILD)/html"
 	@echo "make setup   create $(VENV) with the pinned packages and the '$(KERNEL)' kernel"
 	@echo "make clean   delete $(BUILD)/ (and $(VENV)/ with 'make clean ALL=1')"
 	@echo "Data: MNIST_DATA=/path/to/mnist.npz make run  (see README.md)"
@@ -51,6 +56,22 @@ run: $(STAMP)
 test: $(STAMP) lint
 	PYTHONPATH="$(CURDIR)" MNIST_DATA="$(CURDIR)/$(SAMPLE)" MNIST_BUILD_DIR="$(CURDIR)/$(BUILD)/test/nbval" \
 		$(BIN)/pytest -p tests.nbval_plugin --nbval-lax notebooks tests
+
+check: $(STAMP)
+	$(BIN)/python -m mnist_helpers.checks
+
+data: $(STAMP)
+	$(BIN)/python -m mnist_helpers.download $(if $(FROM),--from "$(FROM)")
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py $(if $(QUICK),--quick)
+
+student: $(STAMP)
+	$(BIN)/python tools/handouts.py student --out $(BUILD)/student
+
+html: $(STAMP)
+	@test -d $(BUILD)/notebooks || $(MAKE) run
+	$(BIN)/python tools/handouts.py html --from $(BUILD)/notebooks --out $(BUILD)/html
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

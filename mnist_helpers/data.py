@@ -13,9 +13,11 @@ does::
 Where the digits come from (the ``source`` argument):
 
 - ``"auto"`` (default): the path in the environment variable ``MNIST_DATA`` if it
-  is set; otherwise Keras' download (``"full"``); and if there is no network,
+  is set; otherwise the full set (``"full"``); and if there is no network,
   the small sample shipped with this package, with a warning.
-- ``"full"``: Keras' own download, kept in Keras' cache (``~/.keras/datasets``).
+- ``"full"``: Keras' own download, kept in Keras' cache (``~/.keras/datasets``);
+  or, when that cache has no valid ``mnist.npz`` but holds a copy imported by
+  ``make data FROM=...`` (``mnist-imported.npz``), that copy, with no network.
 - ``"sample"``: 10,000 real digits shipped with this package (8,000 train +
   2,000 test), enough to run every notebook offline.
 - a path: an ``.npz`` file in Keras' layout (keys ``x_train``, ``y_train``,
@@ -61,6 +63,15 @@ IMAGES_MAGIC = 0x00000803  # 2051: uint8, 3 dimensions (N, 28, 28)
 LABELS_MAGIC = 0x00000801  # 2049: uint8, 1 dimension (N,)
 
 IMAGE_SHAPE = (28, 28)
+
+# Keras' own copy of MNIST: where keras.datasets.mnist.load_data() downloads it
+# from, and the sha256 it checks. It is cached as <keras cache>/datasets/mnist.npz.
+KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+KERAS_MNIST_NAME = "mnist.npz"
+# A full MNIST imported by `make data FROM=...` (see mnist_helpers.download),
+# kept next to Keras' file when it is not byte for byte Keras' own mnist.npz.
+IMPORTED_MNIST_NAME = "mnist-imported.npz"
 
 VALID_SOURCES = (
     '"auto", "full", "sample", or a path to an .npz file or to a folder '
@@ -134,6 +145,40 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: file.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def keras_cache_dir() -> Path:
+    """Return Keras' cache folder, as Keras decides it, from the environment now.
+
+    Mirrors ``keras/src/backend/config.py``: ``$KERAS_HOME`` if that variable is
+    set; otherwise ``~/.keras``, or ``/tmp/.keras`` when the home folder is not
+    writable. Keras reads the environment once, when it is imported; this
+    function reads it on every call. Datasets live in its ``datasets`` subfolder.
+    """
+    if "KERAS_HOME" in os.environ:
+        return Path(os.environ["KERAS_HOME"]).expanduser()
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = "/tmp"
+    return Path(base) / ".keras"
+
+
+def cached_full_mnist(cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """Return the full MNIST file that ``load_mnist("full")`` reads with no download.
+
+    Looks in ``<cache_dir>/datasets`` (``cache_dir`` defaults to
+    ``keras_cache_dir()``): Keras' own ``mnist.npz`` if its sha256 is Keras'
+    (any other file Keras would download again); else ``mnist-imported.npz``
+    if it exists; else None. Only looks: reads no arrays, downloads nothing.
+    """
+    datasets = Path(cache_dir if cache_dir is not None else keras_cache_dir()) / "datasets"
+    keras_file = datasets / KERAS_MNIST_NAME
+    if keras_file.is_file() and sha256_file(keras_file) == KERAS_MNIST_SHA256:
+        return keras_file
+    imported = datasets / IMPORTED_MNIST_NAME
+    if imported.is_file():
+        return imported
+    return None
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -481,11 +526,19 @@ def _download_fixes() -> str:
 
 
 def _load_full() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Load MNIST through ``keras.datasets.mnist.load_data()`` and validate it.
+    """Load the full MNIST: an imported copy, or ``keras.datasets.mnist.load_data()``.
+
+    When Keras' cache holds no valid ``mnist.npz`` but a copy imported with
+    ``make data FROM=...`` (``mnist-imported.npz``), that copy is read and Keras
+    is not called. Otherwise Keras loads (and if needed downloads) its own file.
 
     Raises MnistDownloadError if the download fails for lack of network; any
     other error (e.g. a corrupt file in Keras' cache) propagates unchanged.
     """
+    cached = cached_full_mnist()
+    if cached is not None and cached.name == IMPORTED_MNIST_NAME:
+        return load_npz(cached)
+
     import keras  # imported here: importing Keras takes several seconds
 
     try:
@@ -532,8 +585,10 @@ def load_mnist(
       lack of network, ``"sample"``, with a ``UserWarning`` that says why.
       Any other failure (for example a corrupt file) is raised, not hidden.
     - ``"full"``: Keras' download (60,000 train + 10,000 test digits), cached
-      in ``~/.keras/datasets``. Raises MnistDownloadError (a ConnectionError)
-      when there is no network.
+      in ``~/.keras/datasets``; or, when that cache has no valid ``mnist.npz``,
+      the copy imported there by ``make data FROM=...`` (``mnist-imported.npz``).
+      Raises MnistDownloadError (a ConnectionError) when a download is needed
+      and there is no network.
     - ``"sample"``: the 10,000 digits shipped with this package
       (8,000 train + 2,000 test).
     - any other string or path: an .npz file in Keras' layout, or a folder with

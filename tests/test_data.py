@@ -389,6 +389,77 @@ def test_full_does_not_hide_other_errors(monkeypatch, keras_mnist, exc):
 
 
 # ---------------------------------------------------------------------------
+# "full" and "auto": a copy imported into Keras' cache by `make data FROM=...`
+# ---------------------------------------------------------------------------
+
+
+def write_imported(keras_cache: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` where `make data FROM=...` puts an imported copy."""
+    (keras_cache / "datasets").mkdir(exist_ok=True)
+    return write_npz(keras_cache / "datasets" / "mnist-imported.npz", **arrays)
+
+
+@pytest.mark.parametrize("source", ["full", "auto"])
+def test_imported_copy_is_used_without_keras(monkeypatch, keras_mnist, keras_cache, source):
+    arrays = small_arrays()
+    write_imported(keras_cache, arrays)
+    monkeypatch.setattr(keras_mnist, "load_data", fail_with(AssertionError("called")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to the sample
+        assert_same(load_mnist(source), arrays)
+    assert data.cached_full_mnist() == keras_cache / "datasets" / "mnist-imported.npz"
+
+
+def test_imported_copy_is_used_when_keras_file_is_not_keras_own(
+    monkeypatch, keras_mnist, keras_cache
+):
+    arrays = small_arrays()
+    write_imported(keras_cache, arrays)
+    (keras_cache / "datasets" / "mnist.npz").write_bytes(b"a partial download")
+    monkeypatch.setattr(keras_mnist, "load_data", fail_with(AssertionError("called")))
+    assert_same(load_mnist(), arrays)
+
+
+def test_keras_own_file_comes_before_an_imported_copy(monkeypatch, keras_mnist, keras_cache):
+    write_imported(keras_cache, small_arrays())
+    keras_file = write_npz(keras_cache / "datasets" / "mnist.npz", **small_arrays(n_train=3))
+    monkeypatch.setattr(data, "KERAS_MNIST_SHA256", sha256_file(keras_file))
+    from_keras = small_arrays(n_train=9)
+    monkeypatch.setattr(keras_mnist, "load_data", lambda: as_tuples(from_keras))
+    assert data.cached_full_mnist() == keras_file
+    assert_same(load_mnist("full"), from_keras)
+
+
+def test_mnist_data_comes_before_an_imported_copy(monkeypatch, keras_cache, tmp_path):
+    write_imported(keras_cache, small_arrays())
+    mine = small_arrays(n_train=7)
+    monkeypatch.setenv("MNIST_DATA", str(write_npz(tmp_path / "mine.npz", **mine)))
+    assert_same(load_mnist(), mine)
+
+
+def test_a_corrupt_imported_copy_is_not_hidden(keras_cache):
+    (keras_cache / "datasets").mkdir()
+    (keras_cache / "datasets" / "mnist-imported.npz").write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(MnistDataError, match="mnist-imported.npz: corrupt or truncated"):
+        load_mnist()
+
+
+def test_cached_full_mnist_is_none_in_an_empty_cache(keras_cache):
+    assert data.cached_full_mnist() is None
+    assert data.cached_full_mnist(keras_cache) is None
+
+
+def test_keras_cache_dir_follows_keras_rules_at_call_time(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    assert data.keras_cache_dir() == tmp_path / "kh"
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.keras_cache_dir() == tmp_path / ".keras"
+    monkeypatch.setattr(data.os, "access", lambda path, mode: False)  # home not writable
+    assert data.keras_cache_dir() == Path("/tmp/.keras")
+
+
+# ---------------------------------------------------------------------------
 # "auto" without network: fall back to the sample, with a warning
 # ---------------------------------------------------------------------------
 

@@ -18,7 +18,13 @@ from mnist_helpers import load_history
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
 OUT = PROJECT / "build" / "test" / "papermill"
-SMALL_TRAINING = {"data_source": "sample", "n_train_images": 3000, "epochs": 2}
+SMALL_TRAINING = {
+    "data_source": "sample",
+    "n_train_images": 3000,
+    "epochs": 2,
+    "exercise_images": 1000,
+    "exercise_epochs": 1,
+}
 CI_THRESHOLDS = {"04_simple_nn": 0.85, "05_cnn": 0.85}
 
 
