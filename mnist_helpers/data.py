@@ -290,8 +290,14 @@ def load_npz(
     if not path.is_file():
         raise MnistDataError(f"{path}: file not found. {FIX_SOURCE}")
 
-    with open(path, "rb") as file:
-        start = file.read(4)
+    try:
+        with open(path, "rb") as file:
+            start = file.read(4)
+    except OSError as exc:
+        raise MnistDataError(
+            f"{path}: cannot be read ({_shorten(exc)}). Check the file's permissions, "
+            "or copy it somewhere you can read it."
+        ) from exc
     if not start.startswith(b"PK"):
         raise MnistDataError(
             f"{path}: not a valid .npz file (it is not a zip archive; it may be "
@@ -352,7 +358,14 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
                 content = file.read()
         else:
             content = path.read_bytes()
+    except PermissionError as exc:
+        raise MnistDataError(
+            f"{path}: cannot be read ({_shorten(exc)}). Check the file's permissions, "
+            "or copy it somewhere you can read it."
+        ) from exc
     except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
+        if path.suffix != ".gz":
+            raise MnistDataError(f"{path}: cannot be read ({_shorten(exc)}). {FIX_FILE}") from exc
         raise MnistDataError(
             f"{path}: corrupt or truncated gzip file ({_shorten(exc)}). {FIX_FILE}"
         ) from exc
@@ -596,6 +609,11 @@ def load_mnist(
 
     Raises MnistDataError for a missing, corrupt or malformed data source.
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise MnistDataError(
+            f"load_mnist got source={source!r}, which is not a data source. Use one of "
+            f'{VALID_SOURCES} (a notebook\'s data_source setting is "auto" by default).'
+        )
     if isinstance(source, str) and source == "auto":
         from_env = os.environ.get("MNIST_DATA", "")
         if from_env:

@@ -31,22 +31,23 @@ def plot_digits(
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
+    given = images.shape
     if images.ndim == 2 and images.shape[1] == 784:
         images = images.reshape(-1, 28, 28)
-    if images.ndim == 4 and 1 in (images.shape[1], images.shape[3]):
+    if images.ndim == 4 and (images.shape[1:] in ((1, 28, 28), (28, 28, 1))):
         images = images.reshape(-1, 28, 28)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"plot_digits expects images of shape (N, 28, 28), got {images.shape}.")
-    if labels.ndim != 1:
+        hint = ""
+        if images.ndim == 2 and images.shape == (28, 28):
+            hint = " This is one image: pass images[np.newaxis] (and a list of one label)."
         raise ValueError(
-            f"plot_digits expects labels of shape (N,) with digits 0..9, got shape "
-            f"{labels.shape}. If they are one-hot, pass labels.argmax(axis=1)."
+            f"plot_digits expects images of shape (N, 28, 28) (or (N, 784), "
+            f"(N, 28, 28, 1), (N, 1, 28, 28)), but got shape {given}.{hint}"
         )
-    if len(labels) != len(images):
-        raise ValueError(
-            f"plot_digits got {len(images)} images but {len(labels)} labels; "
-            "pass one label per image."
-        )
+    _check_digits(labels, "labels", len(images))
+    if predictions is not None:
+        predictions = np.asarray(predictions)
+        _check_digits(predictions, "predictions", len(images))
     n_rows = max(1, -(-len(images) // n_cols))
     figure, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols, 1.2 * n_rows), squeeze=False)
     for index, axis in enumerate(axes.flat):
@@ -68,12 +69,15 @@ def plot_history(history: dict[str, list[float]], title: str) -> Figure:
 
     Args:
         history: ``history.history`` from ``model.fit`` (or from
-            ``load_history``), with accuracy, val_accuracy, loss, val_loss.
+            ``load_history``), with accuracy, val_accuracy, loss, val_loss,
+            one value per epoch each. The History object that ``model.fit``
+            returns is accepted too.
         title: the figure's title, e.g. the model's name.
 
     Returns:
         A Figure with two axes: accuracy (left) and loss (right).
     """
+    history = _check_history(history)
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, (acc_axis, loss_axis) = plt.subplots(1, 2, figsize=(11, 4))
     for axis, metric in ((acc_axis, "accuracy"), (loss_axis, "loss")):
@@ -84,5 +88,120 @@ def plot_history(history: dict[str, list[float]], title: str) -> Figure:
         axis.set_ylabel(metric)
         axis.legend()
         axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+HISTORY_KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
+
+
+def _check_digits(values: np.ndarray, what: str, count: int) -> None:
+    """Raise ValueError unless ``values`` are ``count`` digits 0..9, shape (N,)."""
+    if values.ndim != 1:
+        hint = ""
+        if values.ndim == 2 and values.shape[1] == 10:
+            hint = (
+                f" These look like one-hot {what} or the model's probabilities (10 "
+                f"per image): pass {what}.argmax(axis=1)."
+            )
+        raise ValueError(
+            f"plot_digits expects {what} of shape (N,) with digits 0..9, but got "
+            f"shape {values.shape}.{hint}"
+        )
+    if len(values) != count:
+        raise ValueError(
+            f"plot_digits got {count} images but {len(values)} {what}; pass one per image."
+        )
+    if values.size and not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(
+            f"plot_digits expects {what} as integer digits 0..9, but got dtype "
+            f"{values.dtype}. If they are the model's outputs, pass their argmax(axis=1)."
+        )
+    if values.size and (values.min() < 0 or values.max() > 9):
+        raise ValueError(
+            f"plot_digits expects {what} with digits 0..9, but got values from "
+            f"{values.min()} to {values.max()}."
+        )
+
+
+def _check_history(history: object) -> dict[str, list[float]]:
+    """Return the dict of a history (or of Keras' History object), or raise ValueError."""
+    if not isinstance(history, dict) and isinstance(getattr(history, "history", None), dict):
+        history = history.history  # the History object that model.fit returns
+    if not isinstance(history, dict):
+        raise ValueError(
+            "plot_history expects a dict of per-epoch values such as history.history "
+            f"(from model.fit) or load_history(...)[0], but got a {type(history).__name__}."
+        )
+    missing = [key for key in HISTORY_KEYS if key not in history]
+    if missing:
+        raise ValueError(
+            f"plot_history needs {', '.join(HISTORY_KEYS)}, but the history has no "
+            f"{', '.join(missing)} (it has: {', '.join(sorted(history)) or 'nothing'}). "
+            "Compile with metrics=['accuracy'] and fit with validation_split or "
+            "validation_data to record them."
+        )
+    lengths = {key: len(history[key]) for key in HISTORY_KEYS}
+    if len(set(lengths.values())) != 1 or not lengths["loss"]:
+        raise ValueError(
+            f"plot_history needs one value per epoch in each of {', '.join(HISTORY_KEYS)}, "
+            f"the same number in each, but got lengths {lengths}."
+        )
+    return history
+
+
+def plot_confusion_matrix(matrix: np.ndarray, title: str = "Confusion matrix") -> Figure:
+    """Draw a confusion matrix as a grid of coloured squares with the counts written in.
+
+    Args:
+        matrix: (10, 10) integer counts: ``matrix[true, predicted]`` is the
+            number of test images of digit ``true`` the model read as
+            ``predicted``. The diagonal holds the right answers.
+        title: the figure's title.
+
+    Returns:
+        A Figure of about 7 x 6 inches: true digit down, predicted digit across.
+        The colours are on a log scale, so that the few mistakes off the
+        diagonal still show next to the thousands of right answers on it.
+    """
+    from matplotlib.colors import LogNorm
+
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(
+            f"plot_confusion_matrix expects a square (classes, classes) array, got shape "
+            f"{matrix.shape}."
+        )
+    if not np.issubdtype(matrix.dtype, np.integer) or matrix.min() < 0:
+        raise ValueError("plot_confusion_matrix expects counts: integers of 0 or more.")
+    classes = len(matrix)
+    figure, axis = plt.subplots(figsize=(7, 6))
+    image = axis.imshow(
+        np.maximum(matrix, 1), cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, matrix.max()))
+    )
+    figure.colorbar(image, ax=axis, label="images (log scale)")
+    threshold = np.sqrt(max(2, matrix.max()))  # the middle of the log colour scale
+    for true in range(classes):
+        for predicted in range(classes):
+            count = int(matrix[true, predicted])
+            if count == 0:
+                continue
+            colour = "white" if count > threshold else "black"
+            weight = "bold" if true != predicted else "normal"
+            axis.text(
+                predicted,
+                true,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colour,
+                fontweight=weight,
+            )
+    axis.set_xticks(range(classes))
+    axis.set_yticks(range(classes))
+    axis.set_xlabel("predicted digit")
+    axis.set_ylabel("true digit")
+    axis.set_title(title)
     figure.tight_layout()
     return figure

@@ -12,6 +12,7 @@ MNIST_DATA, or Keras' download, or the bundled sample (see mnist_helpers.data).
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import time
@@ -36,6 +37,32 @@ def parse_value(text: str) -> object:
     return text
 
 
+def start_clean(out: Path, partial: Path, previous: Path) -> None:
+    """Remove what an interrupted run left behind, keeping the last complete run.
+
+    ``partial`` (a run stopped half way) is deleted. ``previous`` is the last
+    complete run set aside while the new one was swapped in: it is put back if
+    the swap did not finish, and deleted otherwise.
+    """
+    if partial.exists():
+        print(f"Removing {partial}, left by an interrupted run.", flush=True)
+        shutil.rmtree(partial)
+    if previous.exists():
+        if out.exists():
+            shutil.rmtree(previous)
+        else:
+            previous.rename(out)
+
+
+def interrupted(name: str, out: Path) -> str:
+    """The message for a run stopped with Ctrl+C."""
+    kept = f"{out} still holds the last complete run" if out.exists() else f"{out} was not made"
+    return (
+        f"\nInterrupted while running {name}. The source notebooks are unchanged and "
+        f"{kept}; the next run starts clean."
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="names, e.g. 04_simple_nn (default: all)")
@@ -49,6 +76,9 @@ def main() -> int:
         metavar=("NAME", "VALUE"),
     )
     args = parser.parse_args()
+    # papermill logs each cell's output (log_output=True below) at INFO level: show
+    # it, so that a long run prints its progress as it goes.
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     out = Path(args.out).resolve()
     if out == NOTEBOOKS or NOTEBOOKS in out.parents:
@@ -63,7 +93,8 @@ def main() -> int:
     parameters = {name: parse_value(value) for name, value in args.parameter}
 
     partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    previous = out.with_name(out.name + ".previous")
+    start_clean(out, partial, previous)
     partial.mkdir(parents=True)
     timings = []
     for path in paths:
@@ -78,7 +109,13 @@ def main() -> int:
                 progress_bar=False,
                 log_output=True,
             )
+        except KeyboardInterrupt:
+            print(interrupted(path.name, out), file=sys.stderr)
+            return 130
         except papermill.PapermillExecutionError as error:
+            if error.ename == "KeyboardInterrupt":  # Ctrl+C reached the kernel first
+                print(interrupted(path.name, out), file=sys.stderr)
+                return 130
             print(
                 f"\nFAILED: {path.name}, cell {error.exec_count}: {error.ename}: "
                 f"{error.evalue}\nThe executed copy, with the error, is "
@@ -88,8 +125,12 @@ def main() -> int:
             return 1
         timings.append((path.name, time.perf_counter() - start))
 
-    shutil.rmtree(out, ignore_errors=True)
+    # Swap in the new copies: the old folder is set aside first and deleted last,
+    # so that a run stopped here leaves a complete folder that start_clean() finds.
+    if out.exists():
+        out.rename(previous)
     partial.rename(out)
+    shutil.rmtree(previous, ignore_errors=True)
     print("\nSeconds per notebook:")
     for name, seconds in timings:
         print(f"  {name:<28} {seconds:7.1f}")

@@ -1,0 +1,505 @@
+"""Run the tutorial's notebooks the way a learner does: JupyterLab in a real browser.
+
+Used by tests/test_browser.py (and, for the Makefile's `lab` settings and the
+server, by tests/test_faults.py). The pieces:
+
+- ``lab_flags_from_makefile()``: the flags of `make lab`, read from the Makefile,
+  so that the tests start the same server a learner gets;
+- ``LabServer``: that JupyterLab on a free port, in its own process group, with
+  its settings, workspaces and runtime files in a temporary folder;
+- ``launch_chromium()``: Debian's Chromium driven by Playwright (never
+  Playwright's own browser download);
+- ``small_copy()``: a copy of a notebook with small parameters, outputs cleared;
+- ``run_in_lab()``: open it in JupyterLab, run all cells, save, read it back;
+- ``problems_of()``: what a learner would see go wrong in the saved notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+PROJECT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = PROJECT / "notebooks"
+MAKEFILE = PROJECT / "Makefile"
+JUPYTER = PROJECT / ".venv" / "bin" / "jupyter"
+CHROMIUM = Path("/usr/bin/chromium")
+KERNEL = "mnist-tutorial"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Calls that draw a figure: a notebook that makes them must show an image.
+PLOT_CALL = re.compile(r"\b(plot_digits|plot_history|plt\.subplots|savefig)\s*\(")
+
+
+# ---------------------------------------------------------------------------
+# What is needed, and what is missing
+# ---------------------------------------------------------------------------
+
+
+def missing_prerequisite() -> str | None:
+    """Say what the browser tests lack (Chromium, Playwright), or None."""
+    if not CHROMIUM.is_file():
+        return (
+            "Debian package 'chromium' is not installed: apt-get install chromium "
+            f"(the browser tests drive {CHROMIUM})"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return (
+            "Python package 'playwright' is not installed: "
+            ".venv/bin/pip install -r requirements.txt (never `playwright install`)"
+        )
+    if not JUPYTER.is_file():
+        return f"{JUPYTER} is missing: run `make setup`"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# `make lab`'s settings
+# ---------------------------------------------------------------------------
+
+
+def lab_recipe(makefile: Path = MAKEFILE) -> str:
+    """The recipe of the Makefile's `lab` target, continuation lines joined."""
+    text = makefile.read_text()
+    match = re.search(r"^lab:[^\n]*\n((?:\t[^\n]*\n?)+)", text, flags=re.MULTILINE)
+    if not match:
+        raise AssertionError(f"{makefile} has no `lab:` target with a recipe")
+    return re.sub(r"\\\n\s*", " ", match.group(1))
+
+
+def lab_flags_from_makefile(
+    token: str, root_dir: Path = PROJECT, makefile: Path = MAKEFILE
+) -> list[str]:
+    """The `jupyter lab` flags of `make lab`, with ``token`` and ``root_dir`` filled in.
+
+    Every ``--Class.trait=value`` flag and ``--no-browser`` of the recipe is
+    kept, the token's value replaced by ``token`` and ``$(CURDIR)`` by
+    ``root_dir``. Raises AssertionError if the recipe has no 127.0.0.1 address or
+    no token: the tests start only a server a learner could safely get.
+    """
+    recipe = lab_recipe(makefile)
+    command = recipe[recipe.index("jupyter lab") :] if "jupyter lab" in recipe else ""
+    flags = re.findall(r"--[A-Za-z]+\.[A-Za-z_]+=(?:\"[^\"]*\"|'[^']*'|\S+)|--no-browser", command)
+    if "--ServerApp.ip=127.0.0.1" not in flags:
+        raise AssertionError(f"`make lab` does not set --ServerApp.ip=127.0.0.1: {command!r}")
+    result = []
+    has_token = False
+    for flag in flags:
+        name, _, value = flag.partition("=")
+        value = value.strip("\"'")
+        if name in ("--IdentityProvider.token", "--ServerApp.token"):
+            if not value:
+                raise AssertionError(f"`make lab` sets an empty token: {flag!r}")
+            has_token = True
+            value = token
+        value = value.replace("$(CURDIR)", str(root_dir))
+        result.append(f"{name}={value}" if name != "--no-browser" else name)
+    if not has_token:
+        raise AssertionError(f"`make lab` starts JupyterLab without a token: {command!r}")
+    return result
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class LabServer:
+    """JupyterLab started with `make lab`'s flags; stop() ends it and its kernels."""
+
+    state_dir: Path
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    process: subprocess.Popen | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def log(self) -> Path:
+        return self.state_dir / "jupyter.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.info.get('port', self.port)}"
+
+    def command(self) -> list[str]:
+        flags = lab_flags_from_makefile(self.token)
+        for extra in (
+            "--allow-root",
+            f"--ServerApp.port={self.port}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--ServerApp.root_dir={PROJECT}",
+            *self.extra_args,
+        ):
+            name = extra.partition("=")[0]
+            flags = [flag for flag in flags if flag.partition("=")[0] != name] + [extra]
+        return [str(JUPYTER), "lab", *flags]
+
+    def start(self, timeout: float = 90) -> LabServer:
+        """Start the server and wait until /api/status answers with the token."""
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        for name in ("runtime", "config", "settings", "workspaces"):
+            (self.state_dir / name).mkdir(parents=True)
+        # No news or update checks: the tests run offline.
+        quiet = self.state_dir / "settings" / "@jupyterlab" / "apputils-extension"
+        quiet.mkdir(parents=True)
+        (quiet / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
+        env = {
+            **os.environ,
+            "JUPYTER_RUNTIME_DIR": str(self.state_dir / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(self.state_dir / "config"),
+            "JUPYTERLAB_SETTINGS_DIR": str(self.state_dir / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(self.state_dir / "workspaces"),
+            **self.extra_env,
+        }
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=PROJECT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as one in stop()
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"JupyterLab exited with code {self.process.returncode} before "
+                    f"answering; its log:\n{self.log_tail()}"
+                )
+            self.info = self._server_info()
+            if self.info:
+                try:
+                    self.get("/api/status")
+                    return self
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+            time.sleep(0.5)
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def _server_info(self) -> dict:
+        """The server's own jpserver-<pid>.json: its real port, url and token."""
+        assert self.process is not None
+        path = self.state_dir / "runtime" / f"jpserver-{self.process.pid}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def request(
+        self, method: str, path: str, token: bool = True, timeout: float = 30
+    ) -> tuple[int, bytes]:
+        """One HTTP request to the server: (status, body); errors give their status."""
+        url = self.base_url + path
+        if token:
+            url += ("&" if "?" in url else "?") + f"token={self.token}"
+        request = urllib.request.Request(url, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def get(self, path: str) -> object:
+        status, body = self.request("GET", path)
+        if status != 200:
+            raise ConnectionError(f"GET {path}: HTTP {status}")
+        return json.loads(body)
+
+    def session_for(self, path: str) -> dict | None:
+        for session in self.get("/api/sessions"):
+            if session.get("path") == path:
+                return session
+        return None
+
+    def stop(self) -> None:
+        """Shut the kernels down, then end the server's process group."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(Exception):
+            for session in self.get("/api/sessions"):
+                self.request("DELETE", f"/api/sessions/{session['id']}", timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------
+# The browser
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def launch_chromium():
+    """Debian's Chromium, headless, driven by Playwright; closed on leaving."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------------------
+# Notebooks: a small copy, a run in JupyterLab, and the check
+# ---------------------------------------------------------------------------
+
+
+def set_parameters(source: str, values: dict[str, object]) -> tuple[str, list[str]]:
+    """Rewrite the assignments ``name = ...`` in a parameters cell's source.
+
+    Only names the cell assigns are changed (a trailing comment is kept).
+    Returns the new source and the names changed.
+    """
+    lines = source.splitlines()
+    changed = []
+    for node in reversed(ast.parse(source).body):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in values
+        ):
+            continue
+        name = node.targets[0].id
+        last = lines[node.end_lineno - 1]
+        rest = last[node.value.end_col_offset :]
+        lines[node.lineno - 1 : node.end_lineno] = [f"{name} = {values[name]!r}{rest}"]
+        changed.append(name)
+    return "\n".join(lines), sorted(changed)
+
+
+def small_copy(
+    source: Path,
+    destination: Path,
+    values: dict[str, object],
+    extra_cell_after: tuple[int, str] | None = None,
+) -> tuple[Path, list[str]]:
+    """Write a copy of ``source`` with small parameters and no outputs.
+
+    The kernelspec is kept. ``extra_cell_after`` = (index, code) inserts a code
+    cell after the cell at that index (to plant a fault). Returns the copy's
+    path and the parameter names changed.
+    """
+    notebook = nbformat.read(source, as_version=4)
+    cells = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise AssertionError(f"{source.name}: expected one cell tagged 'parameters'")
+    cells[0].source, changed = set_parameters(cells[0].source, values)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    if extra_cell_after is not None:
+        index, code = extra_cell_after
+        notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, destination)
+    return destination, changed
+
+
+def draws_figures(notebook: dict) -> bool:
+    """True if the notebook's code calls plot_digits, plot_history, plt.subplots or savefig."""
+    return any(
+        PLOT_CALL.search("".join(cell["source"]))
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    )
+
+
+@dataclass
+class LabRun:
+    """What happened when a notebook ran in JupyterLab."""
+
+    path: str
+    kernel: str | None = None
+    notebook: dict | None = None
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)  # problems of the run itself
+
+
+OPEN_JS = """
+(path) => {
+  const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return Boolean(widget && widget.context && widget.context.path === path
+    && widget.sessionContext && widget.sessionContext.session
+    && widget.sessionContext.session.kernel);
+}
+"""
+
+RUN_ALL_JS = """
+() => {
+  window.__mnistRun = {done: false};
+  Promise.resolve(window.jupyterapp.commands.execute('notebook:run-all-cells')).then(
+    (result) => { window.__mnistRun = {done: true, result: String(result)}; },
+    (error) => { window.__mnistRun = {done: true, error: String(error)}; });
+}
+"""
+
+TO_LAST_CELL_JS = """
+async () => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  notebook.activeCellIndex = notebook.widgets.length - 1;
+  if (notebook.scrollToItem) {
+    await notebook.scrollToItem(notebook.activeCellIndex, 'end');
+  } else {
+    notebook.activeCell.node.scrollIntoView(false);
+  }
+}
+"""
+
+
+def run_in_lab(
+    browser,
+    server: LabServer,
+    notebook_path: Path,
+    screenshot: Path,
+    timeout: float = 300,
+) -> LabRun:
+    """Open a notebook in JupyterLab, run all its cells, save it, and read it back.
+
+    ``notebook_path`` must be under the project (the server's root). The page
+    is closed and the notebook's kernel shut down at the end, whatever happens.
+    """
+    relative = notebook_path.resolve().relative_to(PROJECT).as_posix()
+    run = LabRun(path=relative)
+    start = time.monotonic()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{server.base_url}/lab/tree/{relative}?token={server.token}&reset")
+        page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+        try:
+            page.wait_for_function(OPEN_JS, arg=relative, timeout=90_000, polling=500)
+        except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError
+            run.failures.append(f"the notebook opened with no kernel within 90 s ({error})")
+        session = server.session_for(relative)
+        run.kernel = session["kernel"]["name"] if session else None
+        if run.kernel != KERNEL:
+            run.failures.append(f"opened with kernel {run.kernel!r}, not the project's {KERNEL!r}")
+            page.screenshot(path=str(screenshot), full_page=True)
+            return run
+        page.evaluate(RUN_ALL_JS)
+        try:
+            page.wait_for_function(
+                "() => window.__mnistRun.done", timeout=timeout * 1000, polling=1000
+            )
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError
+            run.failures.append(f"run-all did not finish within {timeout:.0f} s")
+        outcome = page.evaluate("() => window.__mnistRun")
+        if outcome.get("error"):
+            run.failures.append(f"notebook:run-all-cells failed: {outcome['error']}")
+        wait_until_idle(server, relative, run)
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        page.evaluate(TO_LAST_CELL_JS)
+        page.wait_for_timeout(500)  # let the last outputs paint
+        page.screenshot(path=str(screenshot), full_page=True)
+        status, body = server.request("GET", f"/api/contents/{relative}?content=1")
+        if status == 200:
+            run.notebook = json.loads(body)["content"]
+        else:
+            run.failures.append(f"could not read the saved notebook back: HTTP {status}")
+    finally:
+        run.seconds = time.monotonic() - start
+        with contextlib.suppress(Exception):
+            session = server.session_for(relative)
+            if session:
+                server.request("DELETE", f"/api/sessions/{session['id']}")
+        page.close()
+    return run
+
+
+def wait_until_idle(server: LabServer, relative: str, run: LabRun, timeout: float = 60) -> None:
+    """Wait until the notebook's kernel reports idle in /api/sessions."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        session = server.session_for(relative)
+        state = session["kernel"].get("execution_state") if session else None
+        if state == "idle":
+            return
+        time.sleep(0.5)
+    run.failures.append(f"the kernel was still {state!r} {timeout:.0f} s after run-all ended")
+
+
+def problems_of(run: LabRun, expect_figures: bool) -> list[str]:
+    """Everything a learner would see go wrong in the saved notebook.
+
+    An error output, a code cell that never ran, a kernel other than the
+    project's, no image in a notebook that draws figures, and any failure of
+    the run itself.
+    """
+    problems = list(run.failures)
+    notebook = run.notebook
+    if notebook is None:
+        return problems or ["no saved notebook to check"]
+    kernelspec = notebook.get("metadata", {}).get("kernelspec", {}).get("name")
+    if kernelspec != KERNEL:
+        problems.append(f"saved with kernelspec {kernelspec!r}, not {KERNEL!r}")
+    images = 0
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if cell["cell_type"] != "code":
+            continue
+        first_line = "".join(cell["source"]).strip().splitlines()[:1]
+        where = f"cell {number} ({first_line[0][:60] if first_line else 'empty'!r})"
+        if cell.get("execution_count") is None and "".join(cell["source"]).strip():
+            problems.append(f"{where} never ran")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"{where} raised {output['ename']}: {output['evalue']}")
+            if "image/png" in output.get("data", {}):
+                images += 1
+    if expect_figures and images == 0:
+        problems.append("no plot image (image/png output) in a notebook that draws figures")
+    return problems
