@@ -131,7 +131,7 @@ MIN_INK = 32  # least contrast (of 255) between the digit and the background
 
 def _read_greyscale(image: str | os.PathLike | np.ndarray) -> np.ndarray:
     """The picture as float32 (H, W) grey levels 0..255, transparency on white."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(image, np.ndarray):
         array = image
@@ -168,6 +168,12 @@ def _read_greyscale(image: str | os.PathLike | np.ndarray) -> np.ndarray:
     try:
         with Image.open(path) as picture:
             picture.load()
+            # A phone stores a photo as taken and says in its EXIF data how to turn it.
+            picture = ImageOps.exif_transpose(picture)
+            if picture.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float grey
+                levels = np.asarray(picture, dtype="float32")
+                top = float(levels.max())
+                return levels * (255.0 / top) if top > 255 else levels
             if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
                 rgba = picture.convert("RGBA")
                 paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -195,7 +201,8 @@ def image_to_mnist(image: str | os.PathLike | np.ndarray) -> np.ndarray:
             uint8 0..255 or floats in [0, 1]. Dark ink on light paper and light
             ink on a dark background both work: the background is taken to be
             the median of the border pixels, and a light one is inverted.
-            Transparent pixels count as white paper.
+            Transparent pixels count as white paper; a photo is turned upright
+            as its EXIF orientation says.
 
     Returns:
         uint8 array of shape (28, 28), values 0..255, the digit light on black,
@@ -233,7 +240,7 @@ def image_to_mnist(image: str | os.PathLike | np.ndarray) -> np.ndarray:
     scale = DIGIT_BOX / max(box_h, box_w)
     new_h = max(1, min(DIGIT_BOX, round(box_h * scale)))
     new_w = max(1, min(DIGIT_BOX, round(box_w * scale)))
-    small = Image.fromarray(ink.astype("float32"), mode="F").resize(
+    small = Image.fromarray(ink.astype("float32")).resize(  # float32: Pillow mode "F"
         (new_w, new_h), Image.Resampling.LANCZOS
     )
     small = np.clip(np.asarray(small, dtype="float32"), 0.0, None)

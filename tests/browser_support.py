@@ -346,6 +346,8 @@ def small_copy(
         index, code = extra_cell_after
         notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
     destination.parent.mkdir(parents=True, exist_ok=True)
+    if (source.parent / "images").is_dir():  # pictures a notebook reads by relative path
+        shutil.copytree(source.parent / "images", destination.parent / "images", dirs_exist_ok=True)
     nbformat.write(notebook, destination)
     return destination, changed
 

@@ -88,7 +88,7 @@ def test_a_transparent_png_file(tmp_path, mnist_digit):
     rgba = np.zeros((*grey.shape, 4), dtype=np.uint8)
     rgba[..., 3] = 255 - grey  # black ink, alpha = how much ink
     path = tmp_path / "transparent.png"
-    Image.fromarray(rgba, mode="RGBA").save(path)
+    Image.fromarray(rgba).save(path)
     assert similarity(image_to_mnist(path), image_to_mnist(grey)) > 0.95
 
 
@@ -171,3 +171,21 @@ def test_the_images_shipped_for_notebook_08_convert():
         assert digit.shape == (28, 28) and digit.max() == 255
         row, col = centre_of_mass(digit)
         assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5, path.name
+
+
+def test_a_photo_is_turned_upright_as_its_exif_says(tmp_path):
+    picture = np.full((200, 300), 255, dtype=np.uint8)
+    picture[90:110, 50:250] = 0  # stored as a horizontal bar ...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ... in a photo to be shown turned by 90 degrees
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(picture).save(path, exif=exif, quality=95)
+    box_h, box_w = ink_box(image_to_mnist(path), level=127)
+    assert box_h == 20 and box_w <= 6  # upright: a "1"
+
+
+def test_a_16_bit_png(tmp_path, mnist_digit):
+    grey = on_paper(mnist_digit).astype(np.uint16) * 257  # 0..65535
+    path = tmp_path / "deep.png"
+    Image.fromarray(grey).save(path)
+    assert similarity(image_to_mnist(path), image_to_mnist(on_paper(mnist_digit))) > 0.99

@@ -265,6 +265,7 @@ def summarise(results: list[dict]) -> list[dict]:
     for result in results:
         result["speedup_vs_cnn"] = None
         result["speedup_at_99_25"] = None
+        result["speedup_at_99_25_at_least"] = None
         if reference is None:
             continue
         target = reference["final_accuracy"]
@@ -274,6 +275,8 @@ def summarise(results: list[dict]) -> list[dict]:
         mine, theirs = result["seconds_to"]["0.9925"], reference["seconds_to"]["0.9925"]
         if mine and theirs:
             result["speedup_at_99_25"] = theirs / mine
+        elif mine:  # the original CNN never got there: its whole run is a lower bound
+            result["speedup_at_99_25_at_least"] = reference["training_seconds"][-1] / mine
     return results
 
 
@@ -294,7 +297,7 @@ def table(report: dict) -> str:
     ]
     head = (
         f"{'model':<34}{'precision':<11}{'ep':>3}{'s/epoch':>9}"
-        + "".join(f"{'to ' + format(t, '.2%'):>12}" for t in THRESHOLDS)
+        + "".join(f"{'to ' + format(t, '.2%'):>13}" for t in THRESHOLDS)
         + f"{'final':>9}{'peak MB':>9}{'speed-up':>10}{'at 99.25%':>11}"
     )
     lines += [head, "-" * len(head)]
@@ -302,16 +305,19 @@ def table(report: dict) -> str:
     def seconds(value):
         return f"{value:.1f} s" if value is not None else "not reached"
 
-    def ratio(value):
-        return f"{value:.1f}x" if value is not None else "-"
+    def ratio(value, at_least=None):
+        if value is not None:
+            return f"{value:.1f}x"
+        return f"> {at_least:.1f}x" if at_least is not None else "-"
 
     for result in results:
         lines.append(
             f"{result['title']:<34}{result['precision'].replace('mixed_', ''):<11}"
             f"{result['epochs']:>3}{result['seconds_per_epoch']:>8.1f}s"
-            + "".join(f"{seconds(result['seconds_to'][f'{t:.4f}']):>12}" for t in THRESHOLDS)
+            + "".join(f"{seconds(result['seconds_to'][f'{t:.4f}']):>13}" for t in THRESHOLDS)
             + f"{result['final_accuracy']:>9.2%}{result['peak_rss_mb']:>9.0f}"
-            f"{ratio(result['speedup_vs_cnn']):>10}{ratio(result['speedup_at_99_25']):>11}"
+            f"{ratio(result['speedup_vs_cnn']):>10}"
+            f"{ratio(result['speedup_at_99_25'], result.get('speedup_at_99_25_at_least')):>11}"
         )
     cnn = next((r for r in results if r["name"] == "cnn"), None)
     lines.append("")
@@ -319,7 +325,8 @@ def table(report: dict) -> str:
         lines.append(
             f"speed-up = the original CNN's training seconds to reach its own final accuracy "
             f"({cnn['final_accuracy']:.2%}) / this model's seconds to reach it; "
-            "'at 99.25%': the same ratio of the times to 99.25 % ('-': one of the two "
+            "'at 99.25%': the same ratio of the times to 99.25 % ('> N': the original CNN "
+            "never got there, so its whole training time is a lower bound; '-': this model "
             "never got there)."
         )
     lines.append(
