@@ -7,12 +7,11 @@ for these small runs on the bundled sample; the notebooks' own thresholds are
 for full runs.
 """
 
-import json
 import shutil
 from pathlib import Path
 
-import papermill
 import pytest
+from papermill_support import run_notebook, stdout_of
 
 from mnist_helpers import load_history
 
@@ -42,27 +41,7 @@ def build_dir():
 
 
 def run(name, output_name, **parameters):
-    source = NOTEBOOKS / f"{name}.ipynb"
-    before = source.read_bytes()
-    output = EXECUTED / f"{output_name}.ipynb"
-    papermill.execute_notebook(
-        str(source),
-        str(output),
-        parameters=parameters,
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-    assert source.read_bytes() == before, "papermill changed the source notebook"
-    return json.loads(output.read_text())
-
-
-def stdout_of(notebook):
-    return "".join(
-        "".join(output.get("text", ""))
-        for cell in notebook["cells"]
-        for output in cell.get("outputs", [])
-        if output.get("name") == "stdout"
-    )
+    return run_notebook(name, EXECUTED / f"{output_name}.ipynb", **parameters)
 
 
 def test_faster_cnn_reaches_its_ci_threshold_and_saves_the_model(build_dir):

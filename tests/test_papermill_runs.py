@@ -10,8 +10,8 @@ import json
 import shutil
 from pathlib import Path
 
-import papermill
 import pytest
+from papermill_support import run_notebook, stdout_of
 
 from mnist_helpers import load_history
 
@@ -36,27 +36,7 @@ def out_dir():
 
 
 def run(name, out_dir, output_name=None, **parameters):
-    source = NOTEBOOKS / f"{name}.ipynb"
-    before = source.read_bytes()
-    output = out_dir / f"{output_name or name}.ipynb"
-    papermill.execute_notebook(
-        str(source),
-        str(output),
-        parameters=parameters,
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-    assert source.read_bytes() == before, "papermill changed the source notebook"
-    return json.loads(output.read_text())
-
-
-def stdout_of(notebook):
-    return "".join(
-        "".join(output.get("text", ""))
-        for cell in notebook["cells"]
-        for output in cell.get("outputs", [])
-        if output.get("name") == "stdout"
-    )
+    return run_notebook(name, out_dir / f"{output_name or name}.ipynb", **parameters)
 
 
 @pytest.mark.parametrize("name", ["01_loading_data", "02_reshaping", "03_one_hot_encoding"])
