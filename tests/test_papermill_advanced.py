@@ -17,7 +17,7 @@ from mnist_helpers import load_history
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
-EXECUTED = PROJECT / "build" / "test" / "papermill"
+EXECUTED = PROJECT / "build" / "test" / "papermill-advanced" / "executed"
 BUILD = PROJECT / "build" / "test" / "papermill-advanced"
 # 07 on the sample's 8,000 training images (7,200 after the validation split),
 # with short comparisons. Measured: fast model about 97 %, augmented about 95-96 %.
