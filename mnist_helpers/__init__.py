@@ -3,6 +3,7 @@
 One module per concern:
 
 - ``data``: load MNIST (Keras' download, the bundled sample, or local files).
+- ``feeding``: batches for ``fit`` and ``evaluate``, without pauses between epochs.
 - ``preprocessing``: reshape and scale images for the dense network and the CNN.
 - ``models``: the original dense network and CNN, for runs outside their notebooks.
 - ``history``: save and read training histories as JSON; where build files go.
@@ -13,6 +14,7 @@ hold what several notebooks share or what would distract a beginner.
 """
 
 from mnist_helpers.data import MnistDataError, load_mnist
+from mnist_helpers.feeding import make_dataset
 from mnist_helpers.history import find_build_dir, load_history, save_history
 from mnist_helpers.plots import plot_digits, plot_history
 from mnist_helpers.preprocessing import to_cnn_input, to_dense_input
@@ -22,6 +24,7 @@ __all__ = [
     "find_build_dir",
     "load_history",
     "load_mnist",
+    "make_dataset",
     "plot_digits",
     "plot_history",
     "save_history",

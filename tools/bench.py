@@ -1,6 +1,6 @@
 """Benchmark: the original models against the fast CNN of notebook 07, on one machine.
 
-    python tools/bench.py [--quick] [--models NAME ...] [--float32] [--out DIR]
+    python tools/bench.py [--quick] [--models NAME ...] [--float32] [--feed KIND] [--out DIR]
     python tools/bench.py --compare OLD.json [NEW.json]
 
 (``make bench`` runs it; ``make bench QUICK=1`` adds ``--quick``.) Each model
@@ -10,6 +10,13 @@ set after every epoch, in batches of 2,000. That evaluation is not counted as
 training time: "training seconds" are the wall-clock seconds spent inside
 ``model.fit`` (data set-up and graph tracing included) less the time spent in
 the evaluation callback.
+
+Every model gets its batches the same way: by default from
+``mnist_helpers.make_dataset`` (a ``tf.data`` pipeline with TensorFlow's
+autotuning off, as the notebooks do). ``--feed arrays`` passes the NumPy arrays
+to ``fit`` instead, as the 2018 examples did; with TensorFlow 2.21 that often
+adds a pause of about one epoch's length at the end of an epoch (see
+``mnist_helpers/feeding.py``), so the two are worth comparing.
 
 The models, as trained here:
 
@@ -63,6 +70,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 THRESHOLDS = (0.984, 0.99, 0.9925, 0.995)
 TEST_BATCH = 2000
 QUICK_IMAGES = 10_000
+FEEDS = {
+    "dataset": "mnist_helpers.make_dataset (tf.data, autotuning off), as in the notebooks",
+    "arrays": "NumPy arrays passed to fit, as in the 2018 examples (Keras' own pipeline)",
+}
 
 # name -> how it is trained (full run, and the quick run's epochs)
 MODELS = {
@@ -131,7 +142,7 @@ def load_average() -> list[float] | None:
 # ---------------------------------------------------------------------------
 
 
-def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
+def train_one(name: str, quick: bool, float32: bool, feed: str, result_path: Path) -> None:
     """Train the model ``name`` and write what was measured to ``result_path`` (JSON)."""
     import resource
 
@@ -140,7 +151,7 @@ def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
     import numpy as np
 
     import mnist_helpers
-    from mnist_helpers import load_mnist, to_cnn_input, to_dense_input
+    from mnist_helpers import load_mnist, make_dataset, to_cnn_input, to_dense_input
     from mnist_helpers.models import (
         bfloat16_flags,
         build_cnn,
@@ -179,6 +190,12 @@ def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
         x_train, x_test = to_cnn_input(x_train, data_format), to_cnn_input(x_test, data_format)
     y_train = keras.utils.to_categorical(y_train, 10)
     y_test = keras.utils.to_categorical(y_test, 10)
+    if feed == "dataset":
+        train_data = {"x": make_dataset(x_train, y_train, batch_size, shuffle=True, seed=42)}
+        test_data = {"x": make_dataset(x_test, y_test, TEST_BATCH)}
+    else:
+        train_data = {"x": x_train, "y": y_train, "batch_size": batch_size}
+        test_data = {"x": x_test, "y": y_test, "batch_size": TEST_BATCH}
 
     class TestEveryEpoch(keras.callbacks.Callback):
         """Test accuracy after each epoch; the time it takes is not training time."""
@@ -200,7 +217,7 @@ def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
             start = self.fit_start if epoch == 0 else self.epoch_start
             self.epoch_seconds.append(now - start)
             self.training_seconds.append(now - self.fit_start - self.evaluating)
-            _, accuracy = self.model.evaluate(x_test, y_test, batch_size=TEST_BATCH, verbose=0)
+            _, accuracy = self.model.evaluate(**test_data, verbose=0)
             self.test_accuracy.append(float(accuracy))
             self.evaluating += time.perf_counter() - now
             print(
@@ -211,9 +228,7 @@ def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
 
     fit_start = time.perf_counter()
     callback = TestEveryEpoch(fit_start)
-    model.fit(
-        x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[callback]
-    )
+    model.fit(**train_data, epochs=epochs, verbose=0, callbacks=[callback])
 
     import tensorflow as tf
 
@@ -226,6 +241,7 @@ def train_one(name: str, quick: bool, float32: bool, result_path: Path) -> None:
         "precision": precision,
         "epochs": epochs,
         "batch_size": batch_size,
+        "feed": feed,
         "parameters": model.count_params(),
         "train_images": len(x_train),
         "test_images": len(x_test),
@@ -293,6 +309,7 @@ def table(report: dict) -> str:
         f"Load average (1, 5, 15 min) before: {machine['load_before']}, after: "
         f"{machine['load_after']}",
         f"Data: {report['data']}",
+        f"Batches fed from: {FEEDS[report.get('feed', 'arrays')]}",
         "",
     ]
     head = (
@@ -354,6 +371,8 @@ def compare(old: dict, new: dict) -> str:
             parts.append(f"to 99.25% {old_t:.1f} -> {new_t:.1f} s")
         parts.append(f"final {before['final_accuracy']:.2%} -> {result['final_accuracy']:.2%}")
         lines.append(f"{result['title']:<34} " + "; ".join(parts))
+    if old.get("feed", "arrays") != new.get("feed", "arrays"):
+        lines.append("Note: the two runs feed the batches differently (see 'Batches fed from').")
     if old.get("quick") != new.get("quick"):
         lines.append("Note: one run is --quick and the other is not: they are not comparable.")
     return "\n".join(lines)
@@ -364,7 +383,7 @@ def compare(old: dict, new: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
-def run_worker(name: str, quick: bool, float32: bool) -> dict:
+def run_worker(name: str, quick: bool, float32: bool, feed: str) -> dict:
     """Run one model in a fresh Python process and return its measurements."""
     with tempfile.TemporaryDirectory(prefix="mnist-bench-") as folder:
         result_path = Path(folder) / "result.json"
@@ -373,6 +392,7 @@ def run_worker(name: str, quick: bool, float32: bool) -> dict:
         command += ["--result", str(result_path)]
         command += ["--quick"] if quick else []
         command += ["--float32"] if float32 else []
+        command += ["--feed", feed]
         environment = dict(os.environ)
         environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         environment["PYTHONPATH"] = os.pathsep.join(
@@ -406,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         "--float32", action="store_true", help="float32 for every model (no mixed bfloat16)"
     )
     parser.add_argument(
+        "--feed",
+        choices=list(FEEDS),
+        default="dataset",
+        help="how fit gets its batches (default: dataset, as in the notebooks)",
+    )
+    parser.add_argument(
         "--out", default=str(PROJECT / "build" / "bench"), help="folder for the JSON results"
     )
     parser.add_argument(
@@ -419,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        train_one(args.worker, args.quick, args.float32, Path(args.result))
+        train_one(args.worker, args.quick, args.float32, args.feed, Path(args.result))
         return 0
 
     if args.compare and len(args.compare) > 2:
@@ -447,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.models:
         print(f"--- {name}: {MODELS[name]['title']}", flush=True)
         try:
-            results.append(run_worker(name, args.quick, args.float32))
+            results.append(run_worker(name, args.quick, args.float32, args.feed))
         except RuntimeError as error:
             print(error, file=sys.stderr)
             return 1
@@ -462,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "created": created.isoformat(timespec="seconds"),
         "quick": args.quick,
+        "feed": args.feed,
         "data": data,
         "data_source": os.environ.get("MNIST_DATA") or "auto (Keras' cache or the sample)",
         "machine": {
