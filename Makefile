@@ -29,7 +29,7 @@ help:
 	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
 	@echo "make check   check this machine is ready for the workshop"
 	@echo "make data    download the full MNIST once (or: make data FROM=<file or folder>)"
-	@echo "make bench   time the original models against the fast CNN (QUICK=1 for a short run)"
+	@echo "make bench   time the original models against the fast CNN (QUICK=1: short run; FEED=arrays)"
 	@echo "make student student copies (no solutions, no outputs) in $(BUILD)/student and a zip"
 	@echo "make html    the executed notebooks as HTML pages in $(BUILD)/html"
 	@echo "make setup   create $(VENV) with the pinned packages and the '$(KERNEL)' kernel"
@@ -68,7 +68,7 @@ data: $(STAMP)
 	$(BIN)/python -m mnist_helpers.download $(if $(FROM),--from "$(FROM)")
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py $(if $(QUICK),--quick)
+	$(BIN)/python tools/bench.py $(if $(QUICK),--quick) $(if $(FEED),--feed $(FEED))
 
 student: $(STAMP)
 	$(BIN)/python tools/handouts.py student --out $(BUILD)/student

@@ -227,3 +227,25 @@ def test_bench_speed_up_is_measured_at_the_original_cnns_final_accuracy(bench):
     assert "NOT comparable" in text and "not reached" in text and "7.5x" in text
     assert "> 6.7x" in text
     assert "OLD" in bench.compare(report, report)
+
+
+def test_bench_says_how_the_batches_were_fed(bench):
+    results = [fake_result("cnn", [20, 40], [0.98, 0.99])]
+    bench.summarise(results)
+    machine = {
+        "cpu": "CPU",
+        "cores": 2,
+        "bfloat16_flags": [],
+        "tensorflow": "x",
+        "keras": "y",
+        "python": "z",
+        "load_before": None,
+        "load_after": None,
+    }
+    new = {"created": "now", "quick": False, "data": "fake", "machine": machine}
+    new |= {"results": results, "feed": "dataset"}
+    old = {key: value for key, value in new.items() if key != "feed"}  # a run from before --feed
+    assert "Batches fed from: mnist_helpers.make_dataset" in bench.table(new)
+    assert "Batches fed from: NumPy arrays passed to fit" in bench.table(old)
+    assert "feed the batches differently" in bench.compare(old, new)
+    assert "feed the batches differently" not in bench.compare(new, new)
