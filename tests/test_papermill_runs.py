@@ -18,14 +18,18 @@ from mnist_helpers import load_history
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
 OUT = PROJECT / "build" / "test" / "papermill"
+# All 8,000 sample images (7,200 for training): with 2,700, the dense network's
+# accuracy after 2 epochs of RMSprop swung between 77 % and 91 % from one shuffle
+# order to the next, too close to any threshold worth checking; with 7,200 it
+# stayed within 88.7-93.3 % over 8 seeds.
 SMALL_TRAINING = {
     "data_source": "sample",
-    "n_train_images": 3000,
+    "n_train_images": 8000,
     "epochs": 2,
     "exercise_images": 1000,
     "exercise_epochs": 1,
 }
-CI_THRESHOLDS = {"04_simple_nn": 0.85, "05_cnn": 0.85}
+CI_THRESHOLDS = {"04_simple_nn": 0.85, "05_cnn": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,7 @@ def test_training_notebooks_reach_their_ci_threshold(name, out_dir):
     model_name = name.split("_", 1)[1]
     history, details = load_history(out_dir / "histories" / f"{model_name}.json")
     assert len(history["val_accuracy"]) == SMALL_TRAINING["epochs"]
-    assert details["train_images"] == 2700  # 3000 less 10 % for validation
+    assert details["train_images"] == 7200  # 8000 less 10 % for validation
     assert details["test_accuracy"] >= threshold
     assert (out_dir / "models" / f"{model_name}.keras").stat().st_size > 10_000
 
