@@ -249,3 +249,12 @@ def test_bench_says_how_the_batches_were_fed(bench):
     assert "Batches fed from: NumPy arrays passed to fit" in bench.table(old)
     assert "feed the batches differently" in bench.compare(old, new)
     assert "feed the batches differently" not in bench.compare(new, new)
+
+
+def test_models_take_steps_per_execution_and_default_to_one():
+    from mnist_helpers.models import build_cnn, build_simple_nn
+
+    assert build_fast_cnn(steps_per_execution=8).steps_per_execution == 8
+    assert build_cnn("channels_last", steps_per_execution=8).steps_per_execution == 8
+    assert build_simple_nn(steps_per_execution=8).steps_per_execution == 8
+    assert build_simple_nn().steps_per_execution == 1
