@@ -194,6 +194,24 @@ def fake_result(name, seconds, accuracy):
     }
 
 
+def fake_report(results, **fields):
+    """A bench report around ``results``, as ``tools/bench.py`` writes it."""
+    machine = {
+        "cpu": "CPU",
+        "cores": 2,
+        "bfloat16_flags": [],
+        "tensorflow": "x",
+        "keras": "y",
+        "python": "z",
+        "load_before": [0, 0, 0],
+        "load_after": [0, 0, 0],
+    }
+    return {"created": "now", "quick": False, "data": "fake", "machine": machine} | {
+        "results": results,
+        **fields,
+    }
+
+
 def test_bench_speed_up_is_measured_at_the_original_cnns_final_accuracy(bench):
     cnn = fake_result("cnn", [20, 40, 60, 80], [0.98, 0.988, 0.9912, 0.991])
     fast = fake_result("fast_cnn", [4, 8, 12], [0.985, 0.9915, 0.9935])
@@ -207,22 +225,7 @@ def test_bench_speed_up_is_measured_at_the_original_cnns_final_accuracy(bench):
     assert fast["speedup_at_99_25"] is None  # the CNN never reaches 99.25 % ...
     assert fast["speedup_at_99_25_at_least"] == pytest.approx(80 / 12)  # ... in its 80 s
     assert cnn["seconds_per_epoch"] == 20
-    report = {
-        "created": "now",
-        "quick": True,
-        "data": "fake",
-        "machine": {
-            "cpu": "CPU",
-            "cores": 2,
-            "bfloat16_flags": [],
-            "tensorflow": "x",
-            "keras": "y",
-            "python": "z",
-            "load_before": [0, 0, 0],
-            "load_after": [0, 0, 0],
-        },
-        "results": [dense, cnn, fast],
-    }
+    report = fake_report([dense, cnn, fast], quick=True)
     text = bench.table(report)
     assert "NOT comparable" in text and "not reached" in text and "7.5x" in text
     assert "> 6.7x" in text
@@ -232,18 +235,7 @@ def test_bench_speed_up_is_measured_at_the_original_cnns_final_accuracy(bench):
 def test_bench_says_how_the_batches_were_fed(bench):
     results = [fake_result("cnn", [20, 40], [0.98, 0.99])]
     bench.summarise(results)
-    machine = {
-        "cpu": "CPU",
-        "cores": 2,
-        "bfloat16_flags": [],
-        "tensorflow": "x",
-        "keras": "y",
-        "python": "z",
-        "load_before": None,
-        "load_after": None,
-    }
-    new = {"created": "now", "quick": False, "data": "fake", "machine": machine}
-    new |= {"results": results, "feed": "dataset"}
+    new = fake_report(results, feed="dataset")
     old = {key: value for key, value in new.items() if key != "feed"}  # a run from before --feed
     assert "Batches fed from: mnist_helpers.make_dataset" in bench.table(new)
     assert "Batches fed from: NumPy arrays passed to fit" in bench.table(old)
