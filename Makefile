@@ -16,6 +16,12 @@ BUILD := build
 STAMP := $(VENV)/.installed
 SAMPLE := mnist_helpers/sample_data/mnist-sample.npz
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# ONEDNN=0 or ONEDNN=1 switches TensorFlow's oneDNN CPU kernels off or on for
+# every command, e.g. `make test ONEDNN=0`: on a CPU with AVX-512 that gives
+# what most laptops get (oneDNN off, float32, channels-last convolutions only).
+ifdef ONEDNN
+export TF_ENABLE_ONEDNN_OPTS := $(ONEDNN)
+endif
 
 CHROMIUM := /usr/bin/chromium
 # JupyterLab refuses to run as root (e.g. in a container) unless told it may.
@@ -25,7 +31,8 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 help:
 	@echo "make lab     open the tutorial in JupyterLab (127.0.0.1, with a token)"
-	@echo "make test    ruff, unit tests, nbval and papermill runs of every notebook (offline)"
+	@echo "make test    ruff, unit tests, nbval and papermill runs of every notebook (offline;"
+	@echo "             ONEDNN=0: as on a CPU where TensorFlow's oneDNN kernels are off)"
 	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
 	@echo "make check   check this machine is ready for the workshop"
 	@echo "make data    download the full MNIST once (or: make data FROM=<file or folder>)"

@@ -233,13 +233,31 @@ def one_cycle_schedule(
 
 
 def cpu_supports_bfloat16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
-    """True when the CPU computes bfloat16 natively (AVX512_BF16 or AMX-BF16).
+    """True when mixed bfloat16 is fast here: native bfloat16 and oneDNN on.
 
-    Reads the ``flags`` line of ``cpuinfo`` (Linux). Elsewhere (macOS,
-    Windows), or when the file cannot be read, returns False: there mixed
-    bfloat16 would be emulated, and slower than float32.
+    The CPU must compute bfloat16 natively (the ``avx512_bf16`` or ``amx_bf16``
+    flags of ``cpuinfo``, Linux), and TensorFlow's oneDNN kernels must be on
+    (:func:`onednn_enabled`): they are what use those instructions. Elsewhere
+    (no such flags, macOS, Windows, oneDNN off, an unreadable file), returns
+    False: bfloat16 would be emulated there, and slower than float32.
     """
-    return bool(bfloat16_flags(cpuinfo))
+    return bool(bfloat16_flags(cpuinfo)) and onednn_enabled()
+
+
+def onednn_enabled() -> bool:
+    """True when TensorFlow runs its oneDNN CPU kernels in this process.
+
+    TensorFlow decides once, when it starts: on Linux it switches them on for
+    CPUs with instructions for neural networks (AVX512_VNNI, AVX512_BF16,
+    AVX_VNNI, AMX) and leaves them off on the others; the environment variable
+    ``TF_ENABLE_ONEDNN_OPTS=0`` or ``=1``, set before TensorFlow is imported,
+    overrides that. Without oneDNN, ``Conv2D`` runs channels-last only on the CPU.
+    """
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:  # no TensorFlow, or one without this (private) query
+        return False
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def bfloat16_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:

@@ -40,13 +40,27 @@ def test_cnn_is_the_original_cnn_with_adadelta_at_one():
 
 
 @pytest.mark.parametrize(
-    ("data_format", "batch_shape"),
-    [("channels_last", (2, 28, 28, 1)), ("channels_first", (2, 1, 28, 28))],
+    ("data_format", "conv_shapes"),
+    [
+        ("channels_last", [(None, 26, 26, 32), (None, 24, 24, 64), (None, 12, 12, 64)]),
+        ("channels_first", [(None, 32, 26, 26), (None, 64, 24, 24), (None, 64, 12, 12)]),
+    ],
 )
-def test_cnn_follows_the_data_format(data_format, batch_shape):
+def test_cnn_follows_the_data_format(data_format, conv_shapes):
+    # Shapes only: TensorFlow's CPU kernels without oneDNN cannot run a
+    # channels-first Conv2D (tests/test_cpu.py), but every layer must be built for it.
     model = build_cnn(data_format)
     assert model.count_params() == CNN_PARAMS
-    assert model.predict(np.zeros(batch_shape, "float32"), verbose=0).shape == (2, 10)
+    assert [tuple(layer.output.shape) for layer in model.layers[:3]] == conv_shapes
+    assert model.layers[4].output.shape == (None, 12 * 12 * 64)  # Flatten
+    assert model.output_shape == (None, 10)
+
+
+def test_the_channels_last_cnn_predicts_probabilities():
+    model = build_cnn("channels_last")
+    probabilities = model.predict(np.zeros((2, 28, 28, 1), "float32"), verbose=0)
+    assert probabilities.shape == (2, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_cnn_refuses_an_unknown_data_format():

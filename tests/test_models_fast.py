@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from mnist_helpers import load_mnist, to_cnn_input
+from mnist_helpers import load_mnist, models, to_cnn_input
 from mnist_helpers.models import (
     FAST_CNN_PARAMS,
     bfloat16_flags,
@@ -144,11 +144,14 @@ def test_one_cycle_schedule_refuses_bad_settings(steps, warmup):
         ("fpu sse avx2 avx512f avx512_vnni", []),
     ],
 )
-def test_bfloat16_is_detected_from_the_cpu_flags(tmp_path, flags, expected):
+@pytest.mark.parametrize("onednn", [True, False])
+def test_bfloat16_is_detected_from_the_cpu_flags(tmp_path, monkeypatch, flags, expected, onednn):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n\n")
+    monkeypatch.setattr(models, "onednn_enabled", lambda: onednn)
     assert bfloat16_flags(cpuinfo) == expected
-    assert cpu_supports_bfloat16(cpuinfo) is bool(expected)
+    # Without oneDNN, TensorFlow emulates bfloat16 even on a CPU that has it.
+    assert cpu_supports_bfloat16(cpuinfo) is (bool(expected) and onednn)
 
 
 def test_no_cpuinfo_means_no_bfloat16(tmp_path):

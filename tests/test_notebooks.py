@@ -39,7 +39,8 @@ def test_opens_with_what_it_teaches_and_how_long_it_takes(path):
     first = cells_of(path)[0]
     assert first["cell_type"] == "markdown"
     assert source(first).startswith("# ")
-    assert "**Time:**" in source(first) and "laptop CPU" in source(first)
+    # How long, and on what kind of CPU: timings differ several times between CPUs.
+    assert "**Time:**" in source(first) and "CPU" in source(first)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

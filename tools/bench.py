@@ -158,16 +158,16 @@ def train_one(name: str, quick: bool, float32: bool, feed: str, result_path: Pat
     import mnist_helpers
     from mnist_helpers import load_mnist, make_dataset, to_cnn_input, to_dense_input
     from mnist_helpers.models import (
-        bfloat16_flags,
         build_cnn,
         build_fast_cnn,
         build_simple_nn,
+        cpu_supports_bfloat16,
         one_cycle_schedule,
     )
 
     precision = spec["precision"]
     if precision == "auto":
-        precision = "float32" if float32 or not bfloat16_flags() else "mixed_bfloat16"
+        precision = "mixed_bfloat16" if cpu_supports_bfloat16() and not float32 else "float32"
     if precision == "mixed_bfloat16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     keras.utils.set_random_seed(42)
@@ -310,7 +310,8 @@ def table(report: dict) -> str:
     lines = [
         f"MNIST benchmark {report['created']}" + (quick if report["quick"] else ""),
         f"CPU: {machine['cpu']}, {machine['cores']} cores; bfloat16 flags: "
-        f"{', '.join(machine['bfloat16_flags']) or 'none'}; TensorFlow {machine['tensorflow']}, "
+        f"{', '.join(machine['bfloat16_flags']) or 'none'}; oneDNN "
+        f"{'on' if machine.get('onednn') else 'off'}; TensorFlow {machine['tensorflow']}, "
         f"Keras {machine['keras']}, Python {machine['python']}",
         f"Load average (1, 5, 15 min) before: {machine['load_before']}, after: "
         f"{machine['load_after']}",
@@ -466,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, json.JSONDecodeError) as error:
             parser.error(f"cannot read {error}")
 
-    from mnist_helpers.models import bfloat16_flags
+    from mnist_helpers.models import bfloat16_flags, onednn_enabled
 
     created = dt.datetime.now().astimezone()
     load_before = load_average()
@@ -501,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "bfloat16_flags": bfloat16_flags(),
+            "onednn": onednn_enabled(),
             "bfloat16_used": any(r["precision"] == "mixed_bfloat16" for r in results),
             "platform": platform.platform(),
             "python": platform.python_version(),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,23 @@ def interrupted(name: str, out: Path) -> str:
     )
 
 
+def watch_for_ctrl_c() -> list[int]:
+    """Note every Ctrl+C (SIGINT) in a list, then let Python raise KeyboardInterrupt as usual.
+
+    Ctrl+C reaches the kernel too, and a kernel that is still starting dies
+    of it; papermill then raises an error about a dead kernel instead of
+    KeyboardInterrupt. The list tells the two apart.
+    """
+    seen: list[int] = []
+
+    def note(signum, frame):
+        seen.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    return seen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="names, e.g. 04_simple_nn (default: all)")
@@ -97,6 +115,7 @@ def main() -> int:
     start_clean(out, partial, previous)
     partial.mkdir(parents=True)
     timings = []
+    ctrl_c = watch_for_ctrl_c()
     for path in paths:
         print(f"--- {path.name}", flush=True)
         start = time.perf_counter()
@@ -109,13 +128,13 @@ def main() -> int:
                 progress_bar=False,
                 log_output=True,
             )
-        except KeyboardInterrupt:
-            print(interrupted(path.name, out), file=sys.stderr)
-            return 130
-        except papermill.PapermillExecutionError as error:
-            if error.ename == "KeyboardInterrupt":  # Ctrl+C reached the kernel first
+        except BaseException as error:
+            in_the_kernel = getattr(error, "ename", None) == "KeyboardInterrupt"
+            if ctrl_c or in_the_kernel or isinstance(error, KeyboardInterrupt):
                 print(interrupted(path.name, out), file=sys.stderr)
                 return 130
+            if not isinstance(error, papermill.PapermillExecutionError):
+                raise
             print(
                 f"\nFAILED: {path.name}, cell {error.exec_count}: {error.ename}: "
                 f"{error.evalue}\nThe executed copy, with the error, is "
