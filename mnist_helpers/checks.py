@@ -7,11 +7,12 @@ checks from Jupyter.) It prints ``OK   <name>: <detail>`` or
 ``FAIL <name>: <detail> -> fix: <fix>`` for each check, then a summary line,
 and exits with 0 when every check passed, 1 otherwise.
 
-The checks: the Python version; the pinned packages; Keras 3 on TensorFlow;
-the Jupyter kernel ``mnist-tutorial``; the data ``load_mnist()`` would use
-(looked at, never downloaded); a short training run that must learn; free
-memory; free disk space. Each is a function that takes what it needs as
-parameters and returns a ``Check``; none raises.
+The checks: the Python version; the packages the notebooks need (compatible
+versions accepted); Keras 3 on TensorFlow; Jupyter's ``python3`` kernel; the
+data ``load_mnist()`` would use (looked at, never downloaded); a short
+training run that must learn; free memory; free disk space. Each is a
+function that takes what it needs as parameters and returns a ``Check``;
+none raises.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_helpers.data import (
+    GET_FULL_MNIST,
     cached_full_mnist,
     keras_cache_dir,
     load_mnist,
@@ -38,12 +40,11 @@ from mnist_helpers.data import (
 # The project's folder when this package runs from a checkout (or an editable
 # install): requirements.txt, notebooks/ and build/ sit next to mnist_helpers/.
 PROJECT = Path(__file__).resolve().parent.parent
-KERNEL_NAME = "mnist-tutorial"
 GB = 1024**3
 MIN_MEMORY = 2 * GB
 MIN_DISK = 1 * GB
 
-FIX_SETUP = "run `make setup` in the project folder, then use the 'Python (MNIST tutorial)' kernel"
+FIX_SETUP = "run `make setup` in the project folder (`py tools\\make.py setup` on Windows)"
 
 
 @dataclass(frozen=True)
@@ -72,31 +73,52 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 # ---------------------------------------------------------------------------
 
 
+def supported_pythons(project: str | os.PathLike = PROJECT) -> list[tuple[int, int]]:
+    """The Python versions the tutorial supports, from ``requires-python``.
+
+    Read from the project's pyproject.toml in a checkout, else from the
+    installed package's metadata: ``>=3.11,<3.14`` gives 3.11, 3.12 and 3.13.
+    """
+    path = Path(project) / "pyproject.toml"
+    if path.is_file():
+        text = path.read_text()
+    else:
+        text = importlib.metadata.metadata("mnist-helpers").get("Requires-Python") or ""
+    low, high = re.search(r">=\s*3\.(\d+)", text), re.search(r"<\s*3\.(\d+)", text)
+    if not (low and high):
+        raise ValueError(f"no requires-python of the form '>=3.X,<3.Y' in {path}")
+    return [(3, minor) for minor in range(int(low[1]), int(high[1]))]
+
+
 def check_python(
     version: tuple[int, ...] = tuple(sys.version_info[:3]),
-    minimum: tuple[int, int] = (3, 10),
-    tested: tuple[int, int] = (3, 11),
+    supported: list[tuple[int, int]] | None = None,
 ) -> Check:
-    """Python must be ``minimum`` or newer; ``tested`` is the version CI uses."""
+    """Python must be one of the ``supported`` versions (default: :func:`supported_pythons`)."""
+    supported = supported or supported_pythons()
     found = ".".join(str(part) for part in version)
-    wanted = f"{minimum[0]}.{minimum[1]} or newer needed, {tested[0]}.{tested[1]} is tested"
-    if tuple(version[:2]) < minimum:
+    low, high = supported[0], supported[-1]
+    wanted = f"{low[0]}.{low[1]} to {high[0]}.{high[1]} supported, {low[0]}.{low[1]} tested in CI"
+    if tuple(version[:2]) not in supported:
         return Check(
             "python",
             False,
-            f"Python {found} ({wanted})",
-            f"install Python {tested[0]}.{tested[1]} and run "
-            f"`make setup PYTHON=python{tested[0]}.{tested[1]}`",
+            f"Python {found} ({wanted}; TensorFlow 2.21 has no wheels for other versions)",
+            f"install Python {high[0]}.{high[1]} and run `make setup` again (it finds it), "
+            f"or `make setup PYTHON=/path/to/python{high[0]}.{high[1]}`",
         )
     return Check("python", True, f"Python {found} ({wanted})")
 
 
 def check_packages(requirements: str | os.PathLike | None) -> Check:
-    """Every ``name==version`` line of ``requirements`` must be installed at that version.
+    """Every package of ``requirements`` must be installed, at a compatible version.
 
-    ``requirements`` is the project's ``requirements.txt``, or None outside a
-    checkout, where there are no pins to compare with (then the check passes).
-    Lines that are not exact pins are not checked.
+    ``requirements`` is the project's ``requirements.txt`` (what the notebooks
+    need; the test tools are not checked), or None outside a checkout, where
+    there are no pins to compare with (then the check passes). A version is
+    compatible when its major version is the pinned one (Keras 3.13 for 3.15,
+    as Colab has); the others are named in the detail. Lines that are not
+    exact pins (``name==version``) are not checked.
     """
     if requirements is None:
         return Check("packages", True, "not in a checkout (no requirements.txt): not checked")
@@ -109,18 +131,25 @@ def check_packages(requirements: str | os.PathLike | None) -> Check:
         match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)\s*(#.*)?", line)
         if match:
             pins.append((match[1], match[2]))
-    problems = []
+    problems, others = [], []
     for name, pinned in pins:
+        if name == "jupyterlab" and "ipykernel" in sys.modules:
+            continue  # inside a notebook already (Colab has no JupyterLab): it is not needed
         try:
             installed = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            problems.append(f"{name} not installed ({pinned} is pinned)")
+            problems.append(f"{name} not installed ({pinned} is tested)")
             continue
-        if installed != pinned:
-            problems.append(f"{name} {installed} installed, {pinned} is pinned")
+        if installed.split(".")[0] != pinned.split(".")[0]:
+            problems.append(f"{name} {installed} installed, {pinned} is tested")
+        elif installed != pinned:
+            others.append(f"{name} {installed} ({pinned} tested)")
     if problems:
         return Check("packages", False, "; ".join(problems), FIX_SETUP)
-    return Check("packages", True, f"all {len(pins)} pinned in {path.name} are installed")
+    detail = f"all {len(pins)} packages of {path.name} installed"
+    if others:
+        detail += f"; compatible versions other than the tested ones: {', '.join(others)}"
+    return Check("packages", True, detail)
 
 
 def check_keras() -> Check:
@@ -151,24 +180,32 @@ def check_keras() -> Check:
     return Check("keras", True, f"Keras {version} on TensorFlow {tf_version}")
 
 
-def check_kernel(name: str = KERNEL_NAME, specs: dict[str, str] | None = None) -> Check:
-    """The Jupyter kernel ``name`` must be installed.
+def check_kernel(python: str = sys.executable, spec_argv: list[str] | None = None) -> Check:
+    """Jupyter's ``python3`` kernel, the one the notebooks ask for, must run ``python``.
 
-    ``specs`` maps kernel names to their folders; None asks Jupyter
-    (``KernelSpecManager().find_kernel_specs()``).
+    ``spec_argv`` is that kernel's command; None asks Jupyter. A command that
+    starts with plain ``python`` means "the Python that runs Jupyter", which
+    is this one when JupyterLab comes from the same environment (``make lab``).
     """
-    fix = f"run `make setup` (it installs the Jupyter kernel {name!r})"
-    if specs is None:
+    fix = (
+        "start JupyterLab with `make lab` (or from the environment that has the "
+        "tutorial's packages); `jupyter kernelspec list` shows which python3 kernel wins"
+    )
+    if spec_argv is None:
         try:
             from jupyter_client.kernelspec import KernelSpecManager
 
-            specs = KernelSpecManager().find_kernel_specs()
+            spec_argv = KernelSpecManager().get_kernel_spec("python3").argv
         except Exception as exc:
-            return Check("kernel", False, f"cannot list Jupyter kernels ({_one_line(exc)})", fix)
-    if name not in specs:
-        found = ", ".join(sorted(specs)) or "none"
-        return Check("kernel", False, f"no kernel {name!r} (kernels found: {found})", fix)
-    return Check("kernel", True, f"{name!r} installed in {specs[name]}")
+            return Check(
+                "kernel", False, f"cannot find Jupyter's python3 kernel ({_one_line(exc)})", fix
+            )
+    command = spec_argv[0] if spec_argv else ""
+    if command in ("python", "python3") or (
+        command and Path(command).resolve() == Path(python).resolve()
+    ):
+        return Check("kernel", True, f"Jupyter's python3 kernel runs {python}")
+    return Check("kernel", False, f"Jupyter's python3 kernel runs {command}, not {python}", fix)
 
 
 def _counts(arrays) -> str:
@@ -180,11 +217,11 @@ def check_data(mnist_data: str = "", cache_dir: str | os.PathLike | None = None)
     """Say which data ``load_mnist()`` would use, and check that it loads.
 
     In ``load_mnist("auto")``'s order: the path in ``mnist_data`` (the value
-    of MNIST_DATA) if not empty; else the full MNIST in Keras' cache
-    (``cache_dir``, default ``keras_cache_dir()``), Keras' own file or an
-    imported copy; else the bundled sample. Nothing is downloaded: without a
-    full copy in the cache, the check reports the sample, which is what an
-    offline machine gets (online, Keras would download the full set).
+    of MNIST_DATA) if not empty; else Keras' own ``mnist.npz`` (its sha256
+    checked, as Keras does) in ``<cache_dir>/datasets`` (``cache_dir``
+    defaults to ``keras_cache_dir()``); else the bundled sample. Nothing is
+    downloaded: without Keras' file, the check reports the sample, which is
+    what an offline machine gets (online, Keras would download the full set).
     """
     if mnist_data:
         try:
@@ -199,30 +236,34 @@ def check_data(mnist_data: str = "", cache_dir: str | os.PathLike | None = None)
             )
         return Check("data", True, f"MNIST_DATA={mnist_data}: {_counts(arrays)}")
 
-    cache = Path(cache_dir) if cache_dir is not None else keras_cache_dir()
+    datasets = Path(cache_dir or keras_cache_dir()) / "datasets"
     try:
-        full = cached_full_mnist(cache)
-        if full is not None:
-            arrays = load_npz(full)
-            return Check("data", True, f"full MNIST in Keras' cache, {full}: {_counts(arrays)}")
-    except Exception as exc:
+        full = cached_full_mnist(datasets.parent)
+    except OSError as exc:
         return Check(
             "data",
             False,
-            f"the full MNIST in {cache / 'datasets'} does not load: {_one_line(exc)}",
-            "delete that file and run `make data` (or `make data FROM=<file or folder>`)",
+            f"{datasets / 'mnist.npz'} cannot be read: {_one_line(exc)}",
+            "fix that file's permissions, or delete it and run `make data`",
         )
+    if full is not None:
+        detail = (
+            f"full MNIST, Keras' own {full} (checksum OK): 60,000 training + 10,000 test images"
+        )
+        return Check("data", True, detail)
     try:
         arrays = load_npz(sample_path())
     except Exception as exc:
         detail = f"the bundled sample does not load: {_one_line(exc)}"
         return Check("data", False, detail, FIX_SETUP)
+    where = f"no full MNIST in {datasets} yet"
+    if (datasets / "mnist.npz").exists():
+        where = f"{datasets / 'mnist.npz'} is not Keras' file (a partial download?)"
     return Check(
         "data",
         True,
-        f"no full MNIST in {cache / 'datasets'} yet, so offline the notebooks use the "
-        f"bundled sample ({_counts(arrays)}), enough for every notebook. For the full set "
-        "run `make data` (or `make data FROM=<file or folder>` from a USB stick)",
+        f"{where}, so offline the notebooks use the bundled sample ({_counts(arrays)}), "
+        f"enough for every notebook; online, Keras downloads the full set. {GET_FULL_MNIST}",
     )
 
 

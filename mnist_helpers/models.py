@@ -13,6 +13,7 @@ and a test for native bfloat16 on the CPU (:func:`cpu_supports_bfloat16`).
 from __future__ import annotations
 
 import os
+import platform
 from pathlib import Path
 
 import keras
@@ -230,6 +231,17 @@ def one_cycle_schedule(
         warmup_target=peak_learning_rate,
         warmup_steps=warmup_steps,
     )
+
+
+def cpu_name(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> str:
+    """The CPU's model name from ``cpuinfo`` (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path(cpuinfo).read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def cpu_supports_bfloat16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:

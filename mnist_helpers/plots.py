@@ -1,4 +1,4 @@
-"""Figures the notebooks share: a grid of digits, and training curves.
+"""Figures the notebooks share: digits, a prediction, training curves, a confusion matrix.
 
 Each function returns a matplotlib Figure; in a notebook it is shown when it
 is the last value of a cell, and ``figure.savefig(path)`` writes it to a file.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_digits(
@@ -85,9 +86,50 @@ def plot_history(history: dict[str, list[float]], title: str) -> Figure:
         axis.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
         axis.set_title(f"{title}: {metric}")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3 ...
         axis.set_ylabel(metric)
         axis.legend()
         axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_prediction(image: np.ndarray, probabilities: np.ndarray, label: int) -> Figure:
+    """One digit and the model's ten probabilities for it, side by side.
+
+    Args:
+        image: one image, (28, 28), (784,), (28, 28, 1) or (1, 28, 28), pixels
+            uint8 0..255 or float 0..1.
+        probabilities: (10,) float, the model's output for that image.
+        label: the digit the image really shows, 0..9.
+
+    Returns:
+        A Figure: the digit (left) and a bar per digit (right), titled with
+        the predicted digit, the most probable one.
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if probabilities.shape != (10,):
+        raise ValueError(
+            f"plot_prediction expects the 10 probabilities of one image, shape (10,), but got "
+            f"shape {probabilities.shape}. For a batch, pass one row: probabilities[0]."
+        )
+    image = np.asarray(image)
+    if image.size != 784:
+        raise ValueError(f"plot_prediction expects one 28 x 28 image, but got shape {image.shape}.")
+    predicted = int(probabilities.argmax())
+    figure, (digit_axis, bar_axis) = plt.subplots(
+        1, 2, figsize=(8, 2.8), gridspec_kw={"width_ratios": [1, 2.5]}
+    )
+    digit_axis.imshow(image.reshape(28, 28), cmap="gray_r")
+    digit_axis.set_title(f"the digit: a {label}", fontsize=10)
+    digit_axis.axis("off")
+    colours = ["tab:green" if digit == label else "tab:blue" for digit in range(10)]
+    bar_axis.bar(range(10), probabilities, color=colours)
+    bar_axis.set_xticks(range(10))
+    bar_axis.set_ylim(0, 1)
+    bar_axis.set_xlabel("digit")
+    bar_axis.set_ylabel("probability")
+    bar_axis.set_title(f"predicted: {predicted} ({probabilities[predicted]:.1%})", fontsize=10)
     figure.tight_layout()
     return figure
 

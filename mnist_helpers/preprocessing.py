@@ -205,8 +205,8 @@ def image_to_mnist(image: str | os.PathLike | np.ndarray) -> np.ndarray:
             as its EXIF orientation says.
 
     Returns:
-        uint8 array of shape (28, 28), values 0..255, the digit light on black,
-        as in ``load_mnist()``'s ``x_test[i]``. Pass a stack of them to
+        uint8 array of shape (28, 28), values 0..255: the ink high (up to
+        255) on a background of 0, as in ``load_mnist()``'s ``x_test[i]``. Pass a stack of them to
         ``to_cnn_input`` (e.g. ``to_cnn_input(image[np.newaxis], data_format)``).
 
     Raises:

@@ -1,22 +1,20 @@
 """Run the tutorial's notebooks the way a learner does: JupyterLab in a real browser.
 
-Used by tests/test_browser.py (and, for the Makefile's `lab` settings and the
-server, by tests/test_faults.py). The pieces:
+Used by tests/test_browser.py (and, for `make lab`'s settings and the server,
+by tests/test_faults.py). The pieces:
 
-- ``lab_flags_from_makefile()``: the flags of `make lab`, read from the Makefile,
-  so that the tests start the same server a learner gets;
+- ``lab_flags()``: the flags of `make lab`, from tools/make.py, so that the
+  tests start the same server a learner gets;
 - ``LabServer``: that JupyterLab on a free port, in its own process group, with
   its settings, workspaces and runtime files in a temporary folder;
 - ``launch_chromium()``: Debian's Chromium driven by Playwright (never
   Playwright's own browser download);
-- ``small_copy()``: a copy of a notebook with small parameters, outputs cleared;
 - ``run_in_lab()``: open it in JupyterLab, run all cells, save, read it back;
 - ``problems_of()``: what a learner would see go wrong in the saved notebook.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import os
@@ -32,14 +30,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
+from tools.make import lab_command, venv_bin
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
-MAKEFILE = PROJECT / "Makefile"
-JUPYTER = PROJECT / ".venv" / "bin" / "jupyter"
+JUPYTER = venv_bin("jupyter")
 CHROMIUM = Path("/usr/bin/chromium")
-KERNEL = "mnist-tutorial"
+KERNEL = "python3"  # Jupyter's own kernel: the environment's Python under `make lab`, and Colab's
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -70,7 +67,7 @@ def missing_prerequisite() -> str | None:
     except ImportError:
         return (
             "Python package 'playwright' is not installed: "
-            ".venv/bin/pip install -r requirements.txt (never `playwright install`)"
+            "`make dev` (requirements-dev.txt; never `playwright install`)"
         )
     if not JUPYTER.is_file():
         return f"{JUPYTER} is missing: run `make setup`"
@@ -82,45 +79,18 @@ def missing_prerequisite() -> str | None:
 # ---------------------------------------------------------------------------
 
 
-def lab_recipe(makefile: Path = MAKEFILE) -> str:
-    """The recipe of the Makefile's `lab` target, continuation lines joined."""
-    text = makefile.read_text()
-    match = re.search(r"^lab:[^\n]*\n((?:\t[^\n]*\n?)+)", text, flags=re.MULTILINE)
-    if not match:
-        raise AssertionError(f"{makefile} has no `lab:` target with a recipe")
-    return re.sub(r"\\\n\s*", " ", match.group(1))
+def lab_flags(token: str) -> list[str]:
+    """The `jupyter lab` flags of `make lab` (tools/make.py), with ``token``.
 
-
-def lab_flags_from_makefile(
-    token: str, root_dir: Path = PROJECT, makefile: Path = MAKEFILE
-) -> list[str]:
-    """The `jupyter lab` flags of `make lab`, with ``token`` and ``root_dir`` filled in.
-
-    Every ``--Class.trait=value`` flag and ``--no-browser`` of the recipe is
-    kept, the token's value replaced by ``token`` and ``$(CURDIR)`` by
-    ``root_dir``. Raises AssertionError if the recipe has no 127.0.0.1 address or
-    no token: the tests start only a server a learner could safely get.
+    Raises AssertionError if they have no 127.0.0.1 address or no token: the
+    tests start only a server a learner could safely get.
     """
-    recipe = lab_recipe(makefile)
-    command = recipe[recipe.index("jupyter lab") :] if "jupyter lab" in recipe else ""
-    flags = re.findall(r"--[A-Za-z]+\.[A-Za-z_]+=(?:\"[^\"]*\"|'[^']*'|\S+)|--no-browser", command)
+    flags = [flag for flag in lab_command(token)[2:] if flag != "--allow-root"]
     if "--ServerApp.ip=127.0.0.1" not in flags:
-        raise AssertionError(f"`make lab` does not set --ServerApp.ip=127.0.0.1: {command!r}")
-    result = []
-    has_token = False
-    for flag in flags:
-        name, _, value = flag.partition("=")
-        value = value.strip("\"'")
-        if name in ("--IdentityProvider.token", "--ServerApp.token"):
-            if not value:
-                raise AssertionError(f"`make lab` sets an empty token: {flag!r}")
-            has_token = True
-            value = token
-        value = value.replace("$(CURDIR)", str(root_dir))
-        result.append(f"{name}={value}" if name != "--no-browser" else name)
-    if not has_token:
-        raise AssertionError(f"`make lab` starts JupyterLab without a token: {command!r}")
-    return result
+        raise AssertionError(f"`make lab` does not set --ServerApp.ip=127.0.0.1: {flags}")
+    if f"--IdentityProvider.token={token}" not in flags or not token:
+        raise AssertionError(f"`make lab` starts JupyterLab without a token: {flags}")
+    return flags
 
 
 def free_port() -> int:
@@ -156,7 +126,7 @@ class LabServer:
         return f"http://127.0.0.1:{self.info.get('port', self.port)}"
 
     def command(self) -> list[str]:
-        flags = lab_flags_from_makefile(self.token)
+        flags = lab_flags(self.token)
         for extra in (
             "--allow-root",
             f"--ServerApp.port={self.port}",
@@ -297,61 +267,6 @@ def launch_chromium():
 # ---------------------------------------------------------------------------
 
 
-def set_parameters(source: str, values: dict[str, object]) -> tuple[str, list[str]]:
-    """Rewrite the assignments ``name = ...`` in a parameters cell's source.
-
-    Only names the cell assigns are changed (a trailing comment is kept).
-    Returns the new source and the names changed.
-    """
-    lines = source.splitlines()
-    changed = []
-    for node in reversed(ast.parse(source).body):
-        if not (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id in values
-        ):
-            continue
-        name = node.targets[0].id
-        last = lines[node.end_lineno - 1]
-        rest = last[node.value.end_col_offset :]
-        lines[node.lineno - 1 : node.end_lineno] = [f"{name} = {values[name]!r}{rest}"]
-        changed.append(name)
-    return "\n".join(lines), sorted(changed)
-
-
-def small_copy(
-    source: Path,
-    destination: Path,
-    values: dict[str, object],
-    extra_cell_after: tuple[int, str] | None = None,
-) -> tuple[Path, list[str]]:
-    """Write a copy of ``source`` with small parameters and no outputs.
-
-    The kernelspec is kept. ``extra_cell_after`` = (index, code) inserts a code
-    cell after the cell at that index (to plant a fault). Returns the copy's
-    path and the parameter names changed.
-    """
-    notebook = nbformat.read(source, as_version=4)
-    cells = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
-    if len(cells) != 1:
-        raise AssertionError(f"{source.name}: expected one cell tagged 'parameters'")
-    cells[0].source, changed = set_parameters(cells[0].source, values)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    if extra_cell_after is not None:
-        index, code = extra_cell_after
-        notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if (source.parent / "images").is_dir():  # pictures a notebook reads by relative path
-        shutil.copytree(source.parent / "images", destination.parent / "images", dirs_exist_ok=True)
-    nbformat.write(notebook, destination)
-    return destination, changed
-
-
 def draws_figures(notebook: dict) -> bool:
     """True if the notebook's code calls plot_digits, plot_history, plt.subplots or savefig."""
     return any(
@@ -478,9 +393,9 @@ def wait_until_idle(server: LabServer, relative: str, run: LabRun, timeout: floa
 def problems_of(run: LabRun, expect_figures: bool) -> list[str]:
     """Everything a learner would see go wrong in the saved notebook.
 
-    An error output, a code cell that never ran, a kernel other than the
-    project's, no image in a notebook that draws figures, and any failure of
-    the run itself.
+    An error output, anything printed to stderr (TensorFlow's log lines, a
+    warning), a code cell that never ran, a kernel other than the project's,
+    no image in a notebook that draws figures, and any failure of the run itself.
     """
     problems = list(run.failures)
     notebook = run.notebook
@@ -500,6 +415,9 @@ def problems_of(run: LabRun, expect_figures: bool) -> list[str]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 problems.append(f"{where} raised {output['ename']}: {output['evalue']}")
+            if output.get("name") == "stderr":
+                text = "".join(output.get("text", "")).strip().splitlines()[:1]
+                problems.append(f"{where} printed to stderr (red in JupyterLab): {text}")
             if "image/png" in output.get("data", {}):
                 images += 1
     if expect_figures and images == 0:

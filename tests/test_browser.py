@@ -1,12 +1,16 @@
 """Every notebook, run as a learner runs it: in JupyterLab, in a real browser.
 
 The project's JupyterLab (started with `make lab`'s flags: 127.0.0.1, a token)
-serves small copies of the notebooks, written to build/test/browser/; Debian's
-Chromium, driven by Playwright, opens each one, checks that it got the
-project's kernel, runs all its cells and saves it. The saved notebook, read back
-through the server's API, must have no error, no cell that never ran, and an
-image wherever the notebook draws a figure. A screenshot of each notebook's end
-is kept next to it, with the server's log and the time each notebook took.
+serves small copies of the notebooks (tests/small_runs.py), written to
+build/test/browser/; Debian's Chromium, driven by Playwright, opens each one
+in order, checks that it got Jupyter's python3 kernel, runs all its cells and
+saves it. They share one build folder, as a learner's notebooks do: 06 reads
+what 04 and 05 saved, 08 what 07 saved. The saved notebook, read back through
+the server's API, must have no error, nothing on stderr, no cell that never
+ran, and an image wherever the notebook draws a figure. A screenshot of each
+notebook's end is kept next to it, with the server's log and the seconds each
+notebook took. Then the executed copies become the website (`make html`),
+whose every page, link and image is checked in the browser.
 
 Needs Debian's `chromium` and the `playwright` package (no `playwright install`);
 where they are missing the tests are skipped, naming what to install, unless
@@ -18,10 +22,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
 from browser_support import (
+    KERNEL,
     NOTEBOOKS,
     PROJECT,
     LabServer,
@@ -31,20 +37,19 @@ from browser_support import (
     missing_prerequisite,
     problems_of,
     run_in_lab,
-    small_copy,
 )
+from small_runs import sources, write_small_copy
+
+from tools import handouts
 
 OUT = PROJECT / "build" / "test" / "browser"
-SMALL = {
-    "data_source": "sample",
-    "n_train_images": 2000,
-    "epochs": 1,
-    "min_test_accuracy": 0.5,
-    "short_run_images": 1000,
-    "short_run_epochs": 1,
-}
 TIMEOUT = 300  # seconds per notebook; about 10-40 s each on 2 cores
-SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sources()
+# What a notebook must print when it reads what an earlier one saved.
+EXPECTED = {
+    "06_history_plots": ["simple_nn: read", "cnn: read"],
+    "08_what_went_wrong": ["loaded ", "the reloaded model predicts the same"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +69,7 @@ def lab(out_dir):
     server = LabServer(
         state_dir=out_dir / "server",
         port=free_port(),
-        # Whatever a notebook builds without a build_dir goes here, not to build/.
+        # What the notebooks save goes here, where the later ones read it.
         extra_env={"MNIST_BUILD_DIR": str(out_dir / "build")},
     )
     try:
@@ -87,30 +92,36 @@ def timings(out_dir):
 
 
 def run_small(source: Path, name: str, lab, browser, extra_cell_after=None):
-    copy, _ = small_copy(
-        source,
-        OUT / f"{name}.ipynb",
-        {**SMALL, "build_dir": str(OUT / "build")},
-        extra_cell_after=extra_cell_after,
-    )
+    copy = write_small_copy(source, OUT / f"{name}.ipynb", extra_cell_after=extra_cell_after)
     run = run_in_lab(browser, lab, copy, screenshot=OUT / f"{name}.png", timeout=TIMEOUT)
     expect_figures = draws_figures(json.loads(source.read_text()))
     return run, problems_of(run, expect_figures)
 
 
+def printed(notebook: dict) -> str:
+    return "".join(
+        "".join(output.get("text", ""))
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stdout"
+    )
+
+
 def test_there_are_notebooks_to_run():
-    assert len(SOURCES) >= 6, f"no tutorial notebooks found in {NOTEBOOKS}"
+    assert len(SOURCES) >= 9, f"no tutorial notebooks found in {NOTEBOOKS}"
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda path: path.stem)
 def test_notebook_runs_in_jupyterlab_in_a_browser(source, lab, browser, timings):
     run, problems = run_small(source, source.stem, lab, browser)
     timings[source.stem] = round(run.seconds, 1)
+    for text in EXPECTED.get(source.stem, []):
+        if run.notebook is not None and text not in printed(run.notebook):
+            problems.append(f"it did not print {text!r}")
     assert not problems, (
         f"{source.name} in JupyterLab ({run.path}, screenshot "
         f"{OUT / (source.stem + '.png')}, server log {lab.log}):\n- " + "\n- ".join(problems)
     )
-    assert (OUT / f"{source.stem}.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_notebook_that_raises_is_caught(lab, browser, timings):
@@ -121,15 +132,90 @@ def test_a_notebook_that_raises_is_caught(lab, browser, timings):
     )
     run, problems = run_small(
         source,
-        "01_planted_error",
+        "planted_error_01",
         lab,
         browser,
-        extra_cell_after=(parameters + 2, 'raise RuntimeError("planted")'),
+        extra_cell_after=(parameters + 1, 'raise RuntimeError("planted")'),
     )
-    timings["01_planted_error"] = round(run.seconds, 1)
+    timings["planted_error_01"] = round(run.seconds, 1)
     report = "\n".join(problems)
-    assert run.kernel == "mnist-tutorial" and run.notebook is not None, report
+    assert run.kernel == KERNEL and run.notebook is not None, report
     assert "raised RuntimeError: planted" in report, report
     # run-all stops at the error: the cells after it never ran, and so no digits were drawn.
     assert "never ran" in report, report
     assert "no plot image" in report, report
+
+
+def test_the_website_shows_every_executed_notebook(browser, timings):
+    executed = [OUT / source.name for source in SOURCES]
+    missing = [path.name for path in executed if not path.is_file()]
+    assert not missing, f"not executed in the browser run: {missing}"
+    index = handouts.make_html(OUT, OUT / "site")
+    page = browser.new_page()
+    try:
+        pages = [index, *sorted((OUT / "site").glob("[0-9][0-9]_*.html"))]
+        assert len(pages) == len(SOURCES) + 1
+        for html in pages:
+            page.goto(html.as_uri())
+            # The figures are embedded in the page; the Colab and Binder badges
+            # come from the web, which the tests do not reach.
+            broken = page.evaluate(
+                "() => [...document.images].filter(i => !i.src.startsWith('http'))"
+                ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))"
+            )
+            assert not broken, f"{html.name}: images that do not load: {broken}"
+            links = page.evaluate("() => [...document.links].map(a => a.getAttribute('href'))")
+            local = [link for link in links if link and not link.startswith(("http", "#"))]
+            dead = [link for link in local if not (html.parent / link.split("#")[0]).is_file()]
+            assert not dead, f"{html.name}: links to pages that do not exist: {dead}"
+            if html == index:
+                continue
+            assert "index.html" in local, f"{html.name} has no link back to the index"
+            source = NOTEBOOKS / f"{html.stem}.ipynb"
+            if draws_figures(json.loads(source.read_text())):
+                images = page.evaluate(
+                    "() => [...document.images].filter(i => i.src.startsWith('data:')).length"
+                )
+                assert images >= 1, f"{html.name}: the notebook draws figures, the page shows none"
+    finally:
+        page.close()
+
+
+LAYER_SETTINGS = ("units", "filters", "kernel_size", "strides", "pool_size", "padding", "rate",
+                  "activation", "height_factor", "width_factor", "factor", "fill_mode")  # fmt: skip
+
+
+def layers_of(model_config: dict) -> list[tuple]:
+    """(class, the settings that define the layer) for each layer of a Keras model config."""
+    return [
+        (layer["class_name"], {key: layer["config"].get(key) for key in LAYER_SETTINGS})
+        for layer in model_config["config"]["layers"]
+        if layer["class_name"] != "InputLayer"
+    ]
+
+
+def saved_config(path: Path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+def test_the_notebooks_build_the_same_models_as_mnist_helpers():
+    # The benchmark and the short runs of 06 and 08 use mnist_helpers.models;
+    # the notebooks build the models cell by cell. They must stay the same.
+    from mnist_helpers import load_history
+    from mnist_helpers.models import build_cnn, build_fast_cnn, build_simple_nn
+
+    models = OUT / "build" / "models"
+    if not (models / "fast_cnn.keras").is_file():
+        pytest.skip("the browser run did not save the models (see the tests above)")
+    _, details = load_history(OUT / "build" / "histories" / "fast_cnn.json")
+    fast = (
+        build_fast_cnn(filters=(32, 64, 128), augment=True)
+        if details["model"] == "augmented"
+        else build_fast_cnn()
+    )
+    for name, helper in [("simple_nn", build_simple_nn()), ("cnn", build_cnn("channels_last")),
+                         ("fast_cnn", fast)]:  # fmt: skip
+        notebook_layers = layers_of(saved_config(models / f"{name}.keras"))
+        as_saved = json.loads(json.dumps({"config": helper.get_config()}))  # tuples as lists
+        assert notebook_layers == layers_of(as_saved), name

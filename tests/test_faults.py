@@ -32,17 +32,18 @@ from browser_support import (  # noqa: E402
     PROJECT,
     LabServer,
     free_port,
-    lab_flags_from_makefile,
-    lab_recipe,
+    lab_flags,
 )
 
 from mnist_helpers.data import MnistDataError, load_mnist, sample_path  # noqa: E402
 from mnist_helpers.plots import plot_digits, plot_history  # noqa: E402
 from mnist_helpers.preprocessing import to_cnn_input, to_dense_input  # noqa: E402
+from tools import make  # noqa: E402
+from tools.make import lab_command  # noqa: E402
 
 NOTEBOOKS = PROJECT / "notebooks"
 RUNNER = PROJECT / "tools" / "run_notebooks.py"
-PYTHON = PROJECT / ".venv" / "bin" / "python"
+PYTHON = make.venv_bin("python")
 HISTORY = {
     "accuracy": [0.9, 0.95],
     "loss": [0.3, 0.2],
@@ -153,10 +154,11 @@ def test_plot_history_says_what_is_missing(history, expected):
 # ---------------------------------------------------------------------------
 
 SMALL_RUN = [
-    *("-p", "data_source", "sample"),
-    *("-p", "n_train_images", "2000"),
-    *("-p", "epochs", "1"),
-    *("-p", "min_test_accuracy", "0.5"),
+    item
+    for name, value in json.loads((PROJECT / "tests" / "small_runs.json").read_text())[
+        "every notebook"
+    ].items()
+    for item in ("-p", name, str(value))
 ]
 
 
@@ -220,12 +222,12 @@ def test_an_interrupted_run_loses_nothing_and_the_next_starts_clean(tmp_path, ho
     out_before = digest_of(out)
 
     log = tmp_path / "interrupted.log"
-    runner = start_runner(out, ["01_loading_data", "04_simple_nn"], log)
+    runner = start_runner(out, ["01_loading_data", "02_reshaping"], log)
     kernels = []
     try:
         deadline = time.monotonic() + 180
         # Stop it while the second notebook runs: the first is done, half the run is.
-        while not (partial / "04_simple_nn.ipynb").exists():
+        while not (partial / "02_reshaping.ipynb").exists():
             assert runner.poll() is None, f"the run ended early:\n{log.read_text()}"
             assert time.monotonic() < deadline, f"the run did not get going:\n{log.read_text()}"
             time.sleep(0.1)
@@ -242,7 +244,7 @@ def test_an_interrupted_run_loses_nothing_and_the_next_starts_clean(tmp_path, ho
     printed = log.read_text()
     if how == "SIGINT":
         assert runner.returncode == 130, printed
-        assert "Interrupted while running 04_simple_nn.ipynb" in printed, printed
+        assert "Interrupted while running 02_reshaping.ipynb" in printed, printed
         assert f"{out} still holds the last complete run" in printed, printed
     else:
         assert runner.returncode == -signal.SIGKILL
@@ -292,14 +294,13 @@ def test_a_run_stopped_while_swapping_folders_keeps_the_last_complete_run(tmp_pa
 
 
 def test_make_lab_serves_127_0_0_1_with_a_token():
-    flags = lab_flags_from_makefile("T")  # raises if the address or the token is missing
+    flags = lab_flags("T")  # raises if the address or the token is missing
     assert "--ServerApp.ip=127.0.0.1" in flags and "--IdentityProvider.token=T" in flags
-    recipe = lab_recipe()
-    assert not re.search(r"--(ServerApp|IdentityProvider)\.token=(\"\"|''|\s|$)", recipe)
-    assert not re.search(r"--ServerApp\.(ip=(?!127\.0\.0\.1\b)|password=|allow_remote)", recipe)
+    assert not [flag for flag in flags if re.match(r"--ServerApp\.(password|allow_remote)", flag)]
+    assert lab_command("T")[:2] == [str(JUPYTER), "lab"]
 
 
-def test_make_n_lab_prints_a_command_with_a_token():
+def test_make_lab_runs_tools_make_py_which_makes_a_fresh_token_each_time(monkeypatch):
     dry = subprocess.run(
         ["make", "--no-print-directory", "-n", "lab"],
         cwd=PROJECT,
@@ -308,18 +309,13 @@ def test_make_n_lab_prints_a_command_with_a_token():
         timeout=60,
         check=True,
     ).stdout
-    command = next(line for line in dry.splitlines() if "jupyter lab" in line)
-    assert "--ServerApp.ip=127.0.0.1" in command, command
-    assert re.search(r'--IdentityProvider\.token="?\$token"?', command), command
-    # The token is made just before, by a command that prints a fresh random one.
-    made = re.search(r"token=\$\((.+?)\);", dry)
-    assert made, dry
-    tokens = {
-        subprocess.run(
-            made.group(1), shell=True, cwd=PROJECT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        for _ in range(2)
-    }
+    assert dry.split()[1:] == ["tools/make.py", "lab"], dry  # run by $(PYTHON)
+    started = []
+    monkeypatch.setattr(make, "setup", lambda **_: None)
+    monkeypatch.setattr(make, "run", lambda command, **_: started.append(command))
+    make.lab()
+    make.lab()
+    tokens = {flag.partition("=")[2] for command in started for flag in command if "token=" in flag}
     assert len(tokens) == 2 and all(len(token) >= 24 for token in tokens), tokens
 
 
@@ -417,10 +413,6 @@ def test_a_bad_file_is_reported_not_replaced(tmp_path):
     assert sorted(tmp_path.iterdir()) == [path]
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__, "-q"]))
-
-
 @pytest.mark.parametrize("source", [None, 3, ["sample"]])
 def test_load_mnist_names_a_source_that_is_not_a_source(source):
     with pytest.raises(MnistDataError, match=r"not a data source.*\"auto\""):
@@ -440,3 +432,31 @@ def test_an_unreadable_npz_says_it_cannot_be_read(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.open", refusing_open)
     with pytest.raises(MnistDataError, match="mnist.npz: cannot be read.*permissions"):
         load_mnist(path)
+
+
+def test_an_unreadable_idx_file_says_it_cannot_be_read(tmp_path, monkeypatch):
+    with np.load(sample_path()) as sample:
+        arrays = {key: sample[key][:3] for key in sample.files}
+    names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+    names += ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    for name, key in zip(names, ["x_train", "y_train", "x_test", "y_test"], strict=True):
+        array = arrays[key]
+        header = bytes([0, 0, 8, array.ndim]) + b"".join(
+            size.to_bytes(4, "big") for size in array.shape
+        )
+        (tmp_path / name).write_bytes(header + array.tobytes())
+    locked = tmp_path / "t10k-images-idx3-ubyte"
+    real_read_bytes = Path.read_bytes
+
+    def refusing_read_bytes(path):
+        if path == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing_read_bytes)
+    with pytest.raises(MnistDataError, match="t10k-images-idx3-ubyte: cannot be read.*permis"):
+        load_mnist(tmp_path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q"]))

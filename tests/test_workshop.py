@@ -31,12 +31,34 @@ def test_ends_with_two_or_more_exercises_each_with_a_hidden_solution(path):
     sources = ["".join(cell["source"]) for cell in cells]
     start = next(i for i, text in enumerate(sources) if text.startswith("## Exercises"))
     exercises = [text for text in sources[start:] if re.search(r"^### Exercise \d", text, re.M)]
-    solutions = [cell for cell in cells[start:] if is_solution(cell)]
+    solutions = [
+        cell for cell in cells[start:] if is_solution(cell) and cell["cell_type"] == "code"
+    ]
     assert len(exercises) >= 2 and len(solutions) >= len(exercises)
-    for cell in solutions:
-        assert cell["cell_type"] == "code"
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in cells[start:]:
+        if is_solution(cell):  # collapsed, its output too: Run All shows no answer
+            hidden = cell["metadata"]["jupyter"]
+            assert hidden["source_hidden"] is True, "".join(cell["source"])[:60]
+            if cell["cell_type"] == "code":
+                assert hidden["outputs_hidden"] is True, "".join(cell["source"])[:60]
+        elif cell["cell_type"] == "markdown" and not re.search(
+            r"^##+ Exercise", sources[cells.index(cell)], re.M
+        ):
+            text = "".join(cell["source"]).strip()
+            assert text.startswith(("## Exercises", "Each exercise")), (
+                f"visible under a question: {text[:80]!r}"
+            )
     assert not any(is_solution(cell) for cell in cells[:start]), "a solution before the exercises"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_exercise_asks_to_predict_or_to_design(path):
+    questions = [
+        "".join(cell["source"])
+        for cell in cells_of(path)
+        if re.search(r"^### Exercise \d", "".join(cell["source"]), re.M)
+    ]
+    assert any(re.search(r"\b(predict|guess|design)", text, re.I) for text in questions), path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -67,6 +89,7 @@ def test_student_copies_have_no_solutions_and_no_outputs(tmp_path):
         cells = cells_of(copy)
         assert not any(is_solution(cell) for cell in cells)
         assert not any("**Solution**" in "".join(cell["source"]) for cell in cells)
+        assert not any("jupyter" in cell["metadata"] for cell in cells)  # nothing collapsed
         for cell in cells:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None

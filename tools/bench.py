@@ -124,17 +124,6 @@ MODELS = {
 # ---------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    """The CPU's name from /proc/cpuinfo (Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
 def load_average() -> list[float] | None:
     try:
         return [round(value, 2) for value in os.getloadavg()]
@@ -467,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, json.JSONDecodeError) as error:
             parser.error(f"cannot read {error}")
 
-    from mnist_helpers.models import bfloat16_flags, onednn_enabled
+    from mnist_helpers.models import bfloat16_flags, cpu_name, onednn_enabled
 
     created = dt.datetime.now().astimezone()
     load_before = load_average()
@@ -499,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": data,
         "data_source": os.environ.get("MNIST_DATA") or "auto (Keras' cache or the sample)",
         "machine": {
-            "cpu": cpu_model(),
+            "cpu": cpu_name(),
             "cores": os.cpu_count(),
             "bfloat16_flags": bfloat16_flags(),
             "onednn": onednn_enabled(),
