@@ -128,8 +128,8 @@ def check_packages(requirements: str | os.PathLike | None) -> Check:
 
     pins = []
     for line in path.read_text().splitlines():
-        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)\s*(#.*)?", line)
-        if match:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)\s*(?:;([^#]*))?(#.*)?", line)
+        if match and for_this_platform(match[3]):
             pins.append((match[1], match[2]))
     problems, others = [], []
     for name, pinned in pins:
@@ -150,6 +150,17 @@ def check_packages(requirements: str | os.PathLike | None) -> Check:
     if others:
         detail += f"; compatible versions other than the tested ones: {', '.join(others)}"
     return Check("packages", True, detail)
+
+
+def for_this_platform(marker: str | None) -> bool:
+    """Whether a requirement's environment marker (``sys_platform == "win32"`` ...) holds here."""
+    if not marker or not marker.strip():
+        return True
+    try:
+        from packaging.markers import Marker
+    except ImportError:  # no packaging: check the line anyway
+        return True
+    return Marker(marker.strip()).evaluate()
 
 
 def check_keras() -> Check:

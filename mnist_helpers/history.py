@@ -96,7 +96,7 @@ def load_history(path: str | os.PathLike) -> tuple[dict[str, list[float]], dict]
     if not path.is_file():
         raise FileNotFoundError(
             f"No training history at {path}. Run the notebook that trains this "
-            "model first (04_simple_nn or 05_cnn)."
+            "model first (05_simple_nn or 06_cnn)."
         )
     try:
         record = json.loads(path.read_text())

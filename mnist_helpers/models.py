@@ -1,11 +1,11 @@
 """The tutorial's models, for runs outside their own notebooks.
 
-Notebooks 04 and 05 build these models cell by cell, where the reader can see
-each layer; notebook 06 (when it has to train a short run itself) and the
+Notebooks 05 and 06 build these models cell by cell, where the reader can see
+each layer; notebook 08 (when it has to train a short run itself) and the
 benchmark use these functions. Both build the same layers with the same
 parameter counts, which the notebooks and the tests check.
 
-Notebook 07 adds a CNN that trains in seconds on a laptop CPU
+Notebook 11 adds a CNN that trains in seconds on a laptop CPU
 (:func:`build_fast_cnn`), its learning-rate schedule (:func:`one_cycle_schedule`)
 and a test for native bfloat16 on the CPU (:func:`cpu_supports_bfloat16`).
 """
@@ -30,7 +30,7 @@ def build_simple_nn(*, steps_per_execution: int = 1) -> keras.Model:
 
     Args:
         steps_per_execution: batches TensorFlow runs per call from Python; the
-            model learns the same whatever the value (notebook 04 uses 8).
+            model learns the same whatever the value (notebook 05 uses 8).
 
     Input: float32 (batch, 784) in [0, 1]. Output: float32 (batch, 10), the
     softmax probabilities of the ten digits.
@@ -62,7 +62,7 @@ def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
         data_format: ``"channels_last"`` or ``"channels_first"``, usually
             ``keras.backend.image_data_format()``.
         steps_per_execution: batches TensorFlow runs per call from Python; the
-            model learns the same whatever the value (notebook 04 uses 8).
+            model learns the same whatever the value (notebook 05 uses 8).
 
     Input: float32 (batch, 28, 28, 1) for channels_last or (batch, 1, 28, 28)
     for channels_first, in [0, 1]. Output: float32 (batch, 10) probabilities.
@@ -83,7 +83,7 @@ def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
     )
     model.compile(
         # Keras' default learning rate for Adadelta is 0.001; the original
-        # example relied on the old default of 1.0. See notebook 05.
+        # example relied on the old default of 1.0. See notebook 06.
         optimizer=keras.optimizers.Adadelta(learning_rate=1.0),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
@@ -93,7 +93,7 @@ def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
 
 
 # ---------------------------------------------------------------------------
-# The fast CNN of notebook 07
+# The fast CNN of notebook 11
 # ---------------------------------------------------------------------------
 
 FAST_CNN_FILTERS = (16, 32, 64)
@@ -112,7 +112,7 @@ def build_fast_cnn(
     label_smoothing: float = 0.1,
     steps_per_execution: int = 1,
 ) -> keras.Model:
-    """The fast CNN of notebook 07, compiled with Adam and label smoothing.
+    """The fast CNN of notebook 11, compiled with Adam and label smoothing.
 
     Three 3 x 3 convolutions with ReLU; a 2 x 2 max pooling after each of the
     first two, so that the wider convolutions run on 14 x 14 and 7 x 7 maps
@@ -139,7 +139,7 @@ def build_fast_cnn(
         label_smoothing: share of the target probability spread over the
             other classes (0 for plain one-hot targets).
         steps_per_execution: batches TensorFlow runs per call from Python
-            (notebook 07's final runs use 8: the model learns the same, and
+            (notebook 11's final runs use 8: the model learns the same, and
             its short steps lose less time to Python).
 
     The layers compute in the global dtype policy (``"mixed_bfloat16"`` if it

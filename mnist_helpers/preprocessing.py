@@ -1,7 +1,7 @@
 """Turn MNIST images into the arrays the dense network and the CNN expect.
 
 Notebook 02 teaches these steps one by one; the later notebooks call these
-functions so that they can focus on the models. Notebook 08 uses
+functions so that they can focus on the models. Notebook 12 uses
 ``image_to_mnist`` to turn a picture of your own digit into an MNIST image.
 """
 
@@ -122,7 +122,7 @@ def cnn_input_shape(data_format: str) -> tuple[int, int, int]:
 
 
 # ---------------------------------------------------------------------------
-# A picture of your own digit, made to look like an MNIST digit (notebook 08)
+# A picture of your own digit, made to look like an MNIST digit (notebook 12)
 # ---------------------------------------------------------------------------
 
 DIGIT_BOX = 20  # MNIST fitted each digit into 20 x 20 pixels, then centred it in 28 x 28

@@ -285,6 +285,7 @@ class LabRun:
     notebook: dict | None = None
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)  # problems of the run itself
+    drawn: str | None = None  # what the drawing pad answered (notebook 12)
 
 
 OPEN_JS = """
@@ -324,11 +325,14 @@ def run_in_lab(
     notebook_path: Path,
     screenshot: Path,
     timeout: float = 300,
+    after_run=None,
 ) -> LabRun:
     """Open a notebook in JupyterLab, run all its cells, save it, and read it back.
 
     ``notebook_path`` must be under the project (the server's root). The page
     is closed and the notebook's kernel shut down at the end, whatever happens.
+    ``after_run(page, run)``, if given, is called once all cells have run, with
+    the kernel still alive (to use a widget the notebook shows).
     """
     relative = notebook_path.resolve().relative_to(PROJECT).as_posix()
     run = LabRun(path=relative)
@@ -358,6 +362,8 @@ def run_in_lab(
         if outcome.get("error"):
             run.failures.append(f"notebook:run-all-cells failed: {outcome['error']}")
         wait_until_idle(server, relative, run)
+        if after_run is not None and not run.failures:
+            after_run(page, run)
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
         page.evaluate(TO_LAST_CELL_JS)
         page.wait_for_timeout(500)  # let the last outputs paint
@@ -423,3 +429,49 @@ def problems_of(run: LabRun, expect_figures: bool) -> list[str]:
     if expect_figures and images == 0:
         problems.append("no plot image (image/png output) in a notebook that draws figures")
     return problems
+
+
+SCROLL_TO_PAD_JS = """
+async () => {
+  const panel = window.jupyterapp.shell.currentWidget.content;
+  const index = panel.widgets.findIndex(cell => cell.model.sharedModel.getSource()
+    .includes("DrawingPad(read_drawing)"));
+  if (index < 0) return index;
+  panel.activeCellIndex = index;
+  if (panel.scrollToItem) { await panel.scrollToItem(index, "center"); }
+  else { panel.activeCell.node.scrollIntoView(); }
+  return index;
+}
+"""
+
+
+def draw_a_one(page, run: LabRun) -> None:
+    """Draw a vertical stroke (a 1) on the notebook's drawing pad; keep what it answers.
+
+    The pad is the last ipycanvas canvas of the page; its answer is the HTML
+    widget under it. ``run.drawn`` is that answer's text, or None.
+    """
+    run.drawn = None
+    # JupyterLab renders only the cells near the view: go to the pad's cell first.
+    page.evaluate(SCROLL_TO_PAD_JS)
+    canvas = page.locator(".jp-OutputArea-output canvas").last
+    try:
+        canvas.wait_for(timeout=30_000)
+        canvas.scroll_into_view_if_needed(timeout=30_000)
+        box = canvas.bounding_box()
+    except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError
+        count = page.evaluate("() => document.querySelectorAll('canvas').length")
+        run.failures.append(f"no drawing pad to draw on ({count} canvases on the page; {error})")
+        return
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, box["y"] + box["height"] * (0.15 + 0.7 * step / 20))
+    page.mouse.up()
+    answer = page.locator(".jp-OutputArea-output :text('predicted:')").last
+    try:
+        answer.wait_for(timeout=30_000)
+        run.drawn = answer.inner_text()
+    except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError
+        run.failures.append(f"the pad showed no prediction after a stroke ({error})")

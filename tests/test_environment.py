@@ -11,7 +11,8 @@ import yaml
 from tools import make
 
 PROJECT = Path(__file__).resolve().parent.parent
-PIN = re.compile(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*")
+# name==version, and optionally "; a marker" for the platforms it is for.
+PIN = re.compile(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*(; .+)?")
 
 
 def requirement_lines(name):
@@ -27,6 +28,8 @@ def test_every_requirement_is_pinned_exactly_and_named_once():
         assert PIN.fullmatch(requirement), requirement
     names = [line.split("==")[0].lower() for line in learner + dev[1:]]
     assert len(names) == len(set(names)), names
+    versions = {line.split("==")[1].split(";")[0] for line in learner if "xgboost" in line}
+    assert len(versions) <= 1, "xgboost and xgboost-cpu must be the same version"
 
 
 def test_the_learner_list_has_no_test_tools():

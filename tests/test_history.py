@@ -33,7 +33,7 @@ def test_save_history_refuses_a_history_without_validation(tmp_path):
 
 
 def test_load_history_of_a_missing_file_says_which_notebook_to_run(tmp_path):
-    with pytest.raises(FileNotFoundError, match="No training history at .*04_simple_nn"):
+    with pytest.raises(FileNotFoundError, match="No training history at .*05_simple_nn"):
         load_history(tmp_path / "missing.json")
 
 

@@ -1,4 +1,4 @@
-"""Tests of notebook 07's helpers in mnist_helpers (fast CNN, one-cycle schedule,
+"""Tests of notebook 11's helpers in mnist_helpers (fast CNN, one-cycle schedule,
 bfloat16 detection, confusion-matrix plot) and of the benchmark's summaries."""
 
 import importlib.util

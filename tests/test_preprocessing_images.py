@@ -11,7 +11,7 @@ from mnist_helpers import load_mnist
 from mnist_helpers.preprocessing import image_to_mnist
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The pictures notebook 08 reads by default, made by tools/make_digit_pictures.py.
+# The pictures notebook 12 reads by default, made by tools/make_digit_pictures.py.
 SHIPPED = sorted((PROJECT / "mnist_helpers" / "images").glob("*.png"))
 
 

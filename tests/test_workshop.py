@@ -52,6 +52,14 @@ def test_ends_with_two_or_more_exercises_each_with_a_hidden_solution(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_run_all_runs_the_solutions_without_showing_their_results(path):
+    # JupyterLab shows a collapsed cell's new output after it runs: capture it.
+    for cell in cells_of(path):
+        if is_solution(cell) and cell["cell_type"] == "code":
+            assert "".join(cell["source"]).startswith("%%capture solution_"), cell["source"][:2]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_one_exercise_asks_to_predict_or_to_design(path):
     questions = [
         "".join(cell["source"])

@@ -1,4 +1,4 @@
-"""Benchmark: the original models against the fast CNN of notebook 07, on one machine.
+"""Benchmark: the original models against the fast CNN of notebook 11, on one machine.
 
     python tools/bench.py [--quick] [--models NAME ...] [--float32] [--feed KIND] [--out DIR]
     python tools/bench.py --compare OLD.json [NEW.json]
@@ -26,10 +26,10 @@ The models, as trained here:
   20 epochs, batch 128, float32 -- as the 2018 Keras example.
 - ``cnn``: the original CNN (``build_cnn``), Adadelta with learning_rate=1.0,
   12 epochs, batch 128, float32 -- as the 2018 Keras example.
-- ``fast_cnn``: notebook 07's fast CNN (``build_fast_cnn``), Adam with a
+- ``fast_cnn``: notebook 11's fast CNN (``build_fast_cnn``), Adam with a
   one-cycle schedule, label smoothing, 3 epochs, batch 128; mixed bfloat16
   when the CPU has native bfloat16 (AVX512_BF16 / AMX), else float32.
-- ``fast_cnn_aug``: notebook 07's model for 99.5 %: twice the filters, small
+- ``fast_cnn_aug``: notebook 11's model for 99.5 %: twice the filters, small
   random shifts and rotations, 8 epochs, batch 256, same precision rule.
 
 The table shows, for each model: seconds per epoch (the median epoch, so one
@@ -72,7 +72,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 THRESHOLDS = (0.984, 0.99, 0.9925, 0.995)
 TEST_BATCH = 2000
 QUICK_IMAGES = 10_000
-# Batches per call into TensorFlow, the same for every model (as notebooks 04
+# Batches per call into TensorFlow, the same for every model (as notebooks 05
 # and 07 compile): it changes no weight, only the Python overhead per batch.
 STEPS_PER_EXECUTION = 8
 FEEDS = {

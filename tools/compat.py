@@ -23,7 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.small_runs import small_parameters, sources  # noqa: E402
-from tools.make import PROJECT, SetupError, find_python, python_version  # noqa: E402
+from tools.make import (  # noqa: E402
+    PROJECT,
+    SetupError,
+    find_python,
+    python_version,
+    supported_pythons,
+)
 
 # Colab's runtime as listed by github.com/googlecolab/backend-info, pip-freeze.txt
 # and os-info.txt at commit a724079 (2026-08-19, "Upgrade to Python 3.13").
@@ -122,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             python = args.python.split() if args.python else find_python(version=COLAB_PYTHON)
             packages = COLAB
         else:
-            python = args.python.split() if args.python else find_python()
+            newest = supported_pythons()[-1]  # the newest Python too
+            python = args.python.split() if args.python else find_python(version=newest)
             packages = learner_packages()
     except SetupError as error:
         print(error, file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Make the pictures of digits that notebook 08 reads: MNIST test digits, made to look like photos.
+"""Make the pictures of digits that notebook 12 reads: MNIST test digits, made to look like photos.
 
     .venv/bin/python tools/make_digit_pictures.py
 

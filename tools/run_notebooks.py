@@ -83,7 +83,7 @@ def watch_for_ctrl_c() -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="names, e.g. 04_simple_nn (default: all)")
+    parser.add_argument("notebooks", nargs="*", help="names, e.g. 05_simple_nn (default: all)")
     parser.add_argument("--out", default=str(PROJECT / "build" / "notebooks"))
     parser.add_argument(
         "-p",

@@ -1,6 +1,6 @@
 """Run a training notebook with several seeds and print the spread of what it reached.
 
-    python tools/spread.py 04_simple_nn --seeds 1 2 3 [--data sample|full|PATH] [-p NAME VALUE]
+    python tools/spread.py 05_simple_nn --seeds 1 2 3 [--data sample|full|PATH] [-p NAME VALUE]
 
 Each run executes the notebook top to bottom with papermill (a new seed each
 time, nothing else changed), reads the test accuracy and seconds per epoch
@@ -28,9 +28,9 @@ from mnist_helpers import load_history
 PROJECT = Path(__file__).resolve().parent.parent
 # The history file each training notebook writes, under its build folder.
 HISTORIES = {
-    "04_simple_nn": "simple_nn.json",
-    "05_cnn": "cnn.json",
-    "07_training_better": "fast_cnn.json",
+    "05_simple_nn": "simple_nn.json",
+    "06_cnn": "cnn.json",
+    "11_training_better": "fast_cnn.json",
 }
 
 
