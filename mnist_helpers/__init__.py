@@ -2,7 +2,7 @@
 
 One module per concern:
 
-- ``data``: load MNIST (Keras' download, the bundled sample, or local files).
+- ``data``: load MNIST or Fashion-MNIST (Keras' download, the bundled samples, or local files).
 - ``feeding``: batches for ``fit`` and ``evaluate``, without pauses between epochs.
 - ``preprocessing``: reshape and scale images for the dense network and the CNN.
 - ``models``: the original dense network and CNN, for runs outside their notebooks.

@@ -1,4 +1,4 @@
-"""Load the MNIST digits, with or without a network connection.
+"""Load the MNIST digits, or Fashion-MNIST, with or without a network connection.
 
 ``load_mnist()`` returns the data exactly as ``keras.datasets.mnist.load_data()``
 does::
@@ -14,6 +14,11 @@ Keras downloads, checks and caches the full set; this module adds what Keras
 cannot do: the shipped sample when there is no network, local copies (an
 ``.npz`` or the four IDX files), and an ``MnistDataError`` naming the file, the
 problem and the fix for any copy that is not MNIST. It only reads, never writes.
+
+``load_mnist(source, dataset="fashion")`` reads Fashion-MNIST (Han Xiao, Kashif
+Rasul, Roland Vollgraf, Zalando Research, 2017, MIT licence) the same way:
+28 x 28 uint8 pictures of clothing, labels 0..9 for the classes T-shirt/top,
+Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import zipfile
 import zlib
 from importlib.resources import files
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,6 +69,14 @@ VALID_SOURCES = (
     '"auto", "full", "sample", or a path to an .npz file or to a folder '
     "with the four MNIST IDX files"
 )
+GET_FULL_FASHION_MNIST = (
+    "To get the full Fashion-MNIST (70,000 images): connect to the internet and run "
+    "again (Keras downloads it once, 30 MB, into its cache); offline, copy its four IDX "
+    "files (train-images-idx3-ubyte.gz ...) from another machine, or on Debian run "
+    "`apt-get install dataset-fashion-mnist`, which puts them in "
+    "/usr/share/datasets/fashion-mnist, and set FASHION_MNIST_DATA to that folder "
+    "(or to an .npz in Keras' layout)."
+)
 SSL_HINT = (
     " Python could not check the download server's SSL certificate: on macOS run "
     "'Install Certificates.command' from your Python folder in Applications; "
@@ -78,13 +92,56 @@ class MnistDownloadError(ConnectionError):
     """Keras could not download MNIST (no network); the message says why and what to do."""
 
 
-def sample_path() -> Path:
-    """Return the path of the shipped sample, ``sample_data/mnist-sample.npz``.
+class Dataset(NamedTuple):
+    """What differs between MNIST and Fashion-MNIST; the readers and checks are shared."""
 
-    10,000 real MNIST digits in Keras' layout: ``x_train`` uint8 (8000, 28, 28),
-    ``y_train`` uint8 (8000,), ``x_test`` uint8 (2000, 28, 28), ``y_test`` uint8 (2000,).
+    name: str  # in messages: "MNIST", "Fashion-MNIST"
+    env: str  # the environment variable that "auto" reads first
+    keras_name: str  # keras.datasets.<keras_name>.load_data() downloads the full set
+    sample_file: str  # the shipped sample, in sample_data/
+    sample: str  # the sample, in messages
+    split: str  # its images
+    sample_call: str  # how to load it
+    lower: str  # what the sample costs
+    get_full: str  # how to get the full data set
+
+
+DATASETS = {
+    "mnist": Dataset(
+        name="MNIST",
+        env="MNIST_DATA",
+        keras_name="mnist",
+        sample_file="mnist-sample.npz",
+        sample="10,000-digit sample",
+        split="8,000 train + 2,000 test",
+        sample_call='load_mnist("sample")',
+        lower="a little lower than with the full 70,000 digits",
+        get_full=GET_FULL_MNIST,
+    ),
+    "fashion": Dataset(
+        name="Fashion-MNIST",
+        env="FASHION_MNIST_DATA",
+        keras_name="fashion_mnist",
+        sample_file="fashion-mnist-sample.npz",
+        sample="5,000-image Fashion-MNIST sample",
+        split="4,000 train + 1,000 test",
+        sample_call='load_mnist("sample", dataset="fashion")',
+        lower="lower than with the full 70,000 images",
+        get_full=GET_FULL_FASHION_MNIST,
+    ),
+}
+
+
+def sample_path(dataset: str = "mnist") -> Path:
+    """Return the path of the shipped sample of ``dataset`` ("mnist" or "fashion").
+
+    ``sample_data/mnist-sample.npz``: 10,000 real MNIST digits in Keras' layout,
+    ``x_train`` uint8 (8000, 28, 28), ``y_train`` uint8 (8000,), ``x_test``
+    uint8 (2000, 28, 28), ``y_test`` uint8 (2000,).
+    ``sample_data/fashion-mnist-sample.npz``: 5,000 real Fashion-MNIST images,
+    4,000 train and 1,000 test, in the same layout.
     """
-    return Path(str(files("mnist_helpers") / "sample_data" / "mnist-sample.npz"))
+    return Path(str(files("mnist_helpers") / "sample_data" / DATASETS[dataset].sample_file))
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -287,8 +344,8 @@ def _why(exc: BaseException) -> str:
     return f"{reason}." + (SSL_HINT if "SSL" in reason else " Is there a network connection?")
 
 
-def _load_full() -> Arrays:
-    """Return ``keras.datasets.mnist.load_data()``: Keras downloads, checks and caches.
+def _load_full(data: Dataset) -> Arrays:
+    """Return ``keras.datasets.<data.keras_name>.load_data()``: Keras downloads and caches.
 
     Raises MnistDownloadError (a ConnectionError) when the download fails for
     lack of network (Keras raises ``Exception("URL fetch failure on ...")``),
@@ -298,13 +355,13 @@ def _load_full() -> Arrays:
     import keras  # imported here: importing Keras takes several seconds
 
     try:
-        return keras.datasets.mnist.load_data()
+        return getattr(keras.datasets, data.keras_name).load_data()
     except ValueError as exc:  # what Keras downloaded fails its checksum
         if "file hash does not match" not in str(exc):
             raise
         raise MnistDataError(
-            f"keras.datasets.mnist.load_data(): {_first_line(exc)} A proxy or captive portal "
-            f"may have answered instead of the server. {GET_FULL_MNIST}"
+            f"keras.datasets.{data.keras_name}.load_data(): {_first_line(exc)} A proxy or "
+            f"captive portal may have answered instead of the server. {data.get_full}"
         ) from exc
     except Exception as exc:
         # Keras wraps the errors of connecting; a download cut later arrives as it is.
@@ -312,13 +369,13 @@ def _load_full() -> Arrays:
         if not (cut or str(exc).startswith("URL fetch failure on")):
             raise
         raise MnistDownloadError(
-            f"Could not download the full MNIST with keras.datasets.mnist.load_data(): "
-            f'{_why(exc)} Without it, load_mnist("sample") gives the 10,000-digit '
-            f"sample shipped with this tutorial. {GET_FULL_MNIST}"
+            f"Could not download the full {data.name} with keras.datasets.{data.keras_name}"
+            f".load_data(): {_why(exc)} Without it, {data.sample_call} gives the "
+            f"{data.sample} shipped with this tutorial. {data.get_full}"
         ) from exc
 
 
-def load_mnist(source: str | os.PathLike = "auto") -> Arrays:
+def load_mnist(source: str | os.PathLike = "auto", dataset: str = "mnist") -> Arrays:
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Images uint8 of shape (N, 28, 28), values 0..255; labels uint8 of shape
@@ -335,6 +392,12 @@ def load_mnist(source: str | os.PathLike = "auto") -> Arrays:
     - any other string or path: an .npz file in Keras' layout, or a folder with
       the four original IDX files (plain or .gz). ``~`` is expanded.
 
+    ``dataset="fashion"`` loads Fashion-MNIST instead, from the same kinds of
+    source: ``"auto"`` reads ``FASHION_MNIST_DATA`` (never ``MNIST_DATA``),
+    ``"full"`` is ``keras.datasets.fashion_mnist.load_data()`` (60,000 +
+    10,000 images), ``"sample"`` the 5,000 images shipped with this package
+    (4,000 + 1,000); its IDX files have the same names as MNIST's.
+
     Raises MnistDataError for a missing, corrupt or malformed data source.
     """
     if not isinstance(source, str | os.PathLike):
@@ -342,23 +405,37 @@ def load_mnist(source: str | os.PathLike = "auto") -> Arrays:
             f"load_mnist got source={source!r}, which is not a data source. Use one of "
             f'{VALID_SOURCES} (a notebook\'s data_source setting is "auto" by default).'
         )
-    if source == "auto" and os.environ.get("MNIST_DATA"):
-        return _load_path(os.environ["MNIST_DATA"], described_as="MNIST_DATA is set to ")
-    if source == "auto":
+    if dataset not in DATASETS:
+        raise MnistDataError(
+            f'load_mnist got dataset={dataset!r}. Use "mnist" (the digits, the default) '
+            'or "fashion" (Fashion-MNIST).'
+        )
+    data = DATASETS[dataset]
+    if source == "auto" and not os.environ.get(data.env):
         try:
-            return _load_full()
+            return _load_full(data)
         except MnistDownloadError as exc:
             warnings.warn(
-                f"Could not download the full MNIST data set: {_why(exc.__cause__ or exc)} Using "
-                "the 10,000-digit sample shipped with mnist_helpers instead (8,000 train "
-                "+ 2,000 test), so accuracies will be a little lower than with the full "
-                f"70,000 digits. {GET_FULL_MNIST}",
+                f"Could not download the full {data.name} data set: "
+                f"{_why(exc.__cause__ or exc)} Using the {data.sample} shipped with "
+                f"mnist_helpers instead ({data.split}), so accuracies will be {data.lower}. "
+                f"{data.get_full}",
                 UserWarning,
                 stacklevel=2,
             )
-            return load_npz(sample_path())
+            source = "sample"
     if source == "full":
-        return _load_full()
-    if source == "sample":
-        return load_npz(sample_path())
-    return _load_path(source)
+        return _load_full(data)
+    try:
+        if source == "auto":  # and the environment variable is set
+            return _load_path(os.environ[data.env], described_as=f"{data.env} is set to ")
+        if source == "sample":
+            return load_npz(sample_path(dataset))
+        return _load_path(source)
+    except MnistDataError as exc:
+        if dataset == "mnist":
+            raise
+        # The readers' messages say how to get MNIST: say how to get this data set instead.
+        message = str(exc).replace(GET_FULL_MNIST, data.get_full)
+        message = message.replace("Point MNIST_DATA", f"Point {data.env}")
+        raise MnistDataError(message) from exc.__cause__

@@ -687,3 +687,147 @@ def test_importing_the_module_does_not_import_keras():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------
+# Fashion-MNIST: the same loader, load_mnist(source, dataset="fashion")
+# ---------------------------------------------------------------------------
+
+FASHION_SAMPLE_SHA256 = "707817bbab2d5728a9a1941c6bb7e34a166bc299cf77c7dfa56219335019d635"
+FASHION_URL = (
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/train-labels-idx1-ubyte.gz"
+)
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # dataset-fashion-mnist
+
+
+@pytest.fixture(autouse=True)
+def no_fashion_mnist_data(monkeypatch):
+    """Start every test without FASHION_MNIST_DATA, whatever the developer has set."""
+    monkeypatch.delenv("FASHION_MNIST_DATA", raising=False)
+
+
+@pytest.fixture
+def keras_fashion_mnist(keras_cache):
+    """Return the module keras.datasets.fashion_mnist, with Keras' cache in tmp_path."""
+    import keras
+
+    return keras.datasets.fashion_mnist
+
+
+def test_fashion_sample_is_the_shipped_file_with_400_and_100_per_class():
+    path = sample_path("fashion")
+    assert path.name == "fashion-mnist-sample.npz" and path.parent.name == "sample_data"
+    assert sha256_file(path) == FASHION_SAMPLE_SHA256
+    (x_train, y_train), (x_test, y_test) = load_mnist("sample", dataset="fashion")
+    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
+    for array in (x_train, y_train, x_test, y_test):
+        assert array.dtype == np.uint8
+    assert np.bincount(y_train, minlength=10).tolist() == [400] * 10
+    assert np.bincount(y_test, minlength=10).tolist() == [100] * 10
+    train = {image.tobytes() for image in x_train}
+    assert not [i for i, image in enumerate(x_test) if image.tobytes() in train]
+
+
+def test_fashion_sample_is_not_the_mnist_sample(monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_DATA", str(tmp_path / "does-not-exist.npz"))
+    (fashion_train, _), _ = load_mnist("sample", dataset="fashion")
+    (digits_train, _), _ = load_mnist(sample_path())
+    assert fashion_train[0].tobytes() not in {image.tobytes() for image in digits_train}
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_fashion_paths_are_read_like_mnist_ones(tmp_path, gz):
+    # Fashion-MNIST's IDX files have the same names as MNIST's.
+    arrays = small_arrays()
+    folder = write_idx_folder(tmp_path / "idx", arrays, gz=gz)
+    assert_same(load_mnist(folder, dataset="fashion"), arrays)
+    assert_same(load_mnist(write_npz(tmp_path / "f.npz", **arrays), dataset="fashion"), arrays)
+
+
+def test_fashion_auto_reads_fashion_mnist_data_never_mnist_data(
+    monkeypatch, tmp_path, keras_mnist, keras_fashion_mnist
+):
+    digits, clothes = small_arrays(), small_arrays(n_train=8, n_test=2)
+    monkeypatch.setenv("MNIST_DATA", str(write_npz(tmp_path / "digits.npz", **digits)))
+    monkeypatch.setenv("FASHION_MNIST_DATA", str(write_npz(tmp_path / "clothes.npz", **clothes)))
+    for module in (keras_mnist, keras_fashion_mnist):
+        monkeypatch.setattr(module, "load_data", fail_with(AssertionError("called")))
+    assert_same(load_mnist(dataset="fashion"), clothes)
+    assert_same(load_mnist(), digits)
+    monkeypatch.delenv("FASHION_MNIST_DATA")
+    monkeypatch.setattr(keras_fashion_mnist, "load_data", lambda: as_tuples(clothes))
+    assert_same(load_mnist("auto", dataset="fashion"), clothes)  # Keras, not MNIST_DATA
+
+
+def test_fashion_full_is_keras_fashion_mnist(monkeypatch, keras_mnist, keras_fashion_mnist):
+    clothes = small_arrays()
+    monkeypatch.setattr(keras_mnist, "load_data", fail_with(AssertionError("called")))
+    monkeypatch.setattr(keras_fashion_mnist, "load_data", lambda: as_tuples(clothes))
+    assert_same(load_mnist("full", dataset="fashion"), clothes)
+
+
+def test_fashion_full_without_network_says_how_to_get_fashion_mnist(
+    monkeypatch, keras_fashion_mnist
+):
+    keras_exc = offline_error()
+    monkeypatch.setattr(keras_fashion_mnist, "load_data", fail_with(keras_exc))
+    with pytest.raises(MnistDownloadError, match="Name or service not known") as info:
+        load_mnist("full", dataset="fashion")
+    assert info.value.__cause__ is keras_exc
+    message = str(info.value)
+    assert message.startswith("Could not download the full Fashion-MNIST with ")
+    assert "keras.datasets.fashion_mnist.load_data()" in message
+    assert 'load_mnist("sample", dataset="fashion")' in message
+    assert data.GET_FULL_FASHION_MNIST in message and GET_FULL_MNIST not in message
+
+
+def test_fashion_auto_without_network_through_real_keras_code(monkeypatch, keras_cache):
+    import keras.src.utils.file_utils as file_utils
+
+    calls = []
+
+    def no_network(url, filename, *args, **kwargs):
+        calls.append(url)
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(file_utils, "urlretrieve", no_network)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        (x_train, _), (x_test, _) = load_mnist(dataset="fashion")
+    assert calls == [FASHION_URL]
+    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert [warning.category for warning in record] == [UserWarning]
+    message = str(record[0].message)
+    assert message.startswith("Could not download the full Fashion-MNIST data set: URL fetch")
+    assert "5,000-image Fashion-MNIST sample" in message and "(4,000 train + 1,000 test)" in message
+    assert data.GET_FULL_FASHION_MNIST in message and GET_FULL_MNIST not in message
+    assert record[0].filename == __file__  # stacklevel=2: it points at the caller
+    assert files_under(keras_cache) == []
+
+
+def test_fashion_errors_say_how_to_get_fashion_mnist(monkeypatch, tmp_path):
+    monkeypatch.setenv("FASHION_MNIST_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(MnistDataError, match="^FASHION_MNIST_DATA is set to .*nowhere: no such"):
+        load_mnist(dataset="fashion")
+    bad_npz = write_npz(tmp_path / "bad.npz", x_train=small_arrays()["x_train"])
+    with pytest.raises(MnistDataError, match="missing key.*Point FASHION_MNIST_DATA"):
+        load_mnist(bad_npz, dataset="fashion")
+    folder = idx_folder_with(tmp_path, "x_test", b"\x00\x00\x08\x03" + b"\x00" * 3, gz=True)
+    with pytest.raises(MnistDataError, match="t10k-images-idx3-ubyte.gz: corrupt") as info:
+        load_mnist(folder, dataset="fashion")
+    message = str(info.value)
+    assert message.endswith(data.GET_FULL_FASHION_MNIST) and GET_FULL_MNIST not in message
+    assert isinstance(info.value.__cause__, EOFError | gzip.BadGzipFile | OSError)
+
+
+def test_unknown_dataset_is_refused():
+    with pytest.raises(MnistDataError, match='dataset=\'kmnist\'.*"mnist".*"fashion"'):
+        load_mnist("sample", dataset="kmnist")
+
+
+@pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="dataset-fashion-mnist not installed")
+def test_fashion_debian_package_is_the_full_set():
+    (x_train, y_train), (x_test, y_test) = load_mnist(DEBIAN_FASHION_MNIST, dataset="fashion")
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_test).tolist() == [1000] * 10

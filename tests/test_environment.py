@@ -73,6 +73,9 @@ def test_binder_builds_a_supported_python_with_the_learner_packages():
     assert "pip install --no-cache-dir -r requirements.txt" in post_build
     assert "--editable ." in post_build
     assert "requirements-dev" not in post_build
+    # TensorFlow's start-up lines kept out of the notebooks, as tools/make.py does it.
+    assert "c.IPKernelApp.capture_fd_output = False" in post_build
+    assert "capture_fd_output = False" in make.KERNEL_CONFIG
 
 
 def test_notebooks_ask_for_jupyters_own_python3_kernel():

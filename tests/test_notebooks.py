@@ -30,11 +30,16 @@ def test_the_series_is_complete_and_in_order():
         "01_loading_data",
         "02_reshaping",
         "03_one_hot_encoding",
+        "04_how_a_network_learns",
         "05_simple_nn",
         "06_cnn",
+        "07_what_the_cnn_sees",
         "08_history_plots",
+        "09_overfitting",
+        "10_baselines",
         "11_training_better",
         "12_what_went_wrong",
+        "13_other_data",
         "14_fast_on_a_cpu",
     ]
 
