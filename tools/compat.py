@@ -42,6 +42,10 @@ COLAB = [
     "pillow==11.3.0",
     "ipykernel==6.17.1",
     "jupyter-client==7.4.9",
+    "ipywidgets==7.7.1",
+    "scikit-learn==1.6.1",
+    "xgboost==3.4.1",
+    "ipycanvas",  # not on Colab: the notebooks' install cell brings it with mnist-helpers
 ]
 # What runs the notebooks; Colab itself has no papermill.
 RUNNER = ["papermill"]
@@ -49,9 +53,15 @@ SAMPLE = PROJECT / "mnist_helpers" / "sample_data" / "mnist-sample.npz"
 
 
 def learner_packages() -> list[str]:
-    """The names in requirements.txt, without their pins."""
+    """The lines of requirements.txt without their pins (environment markers kept)."""
     lines = (PROJECT / "requirements.txt").read_text().splitlines()
-    return [line.split("==")[0] for line in lines if line.strip() and not line.startswith("#")]
+    packages = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            name, _, rest = line.partition("==")
+            marker = rest.partition(";")[2]
+            packages.append(f"{name}; {marker.strip()}" if marker else name)
+    return packages
 
 
 def build(folder: Path, python: list[str], packages: list[str]) -> Path:
@@ -78,7 +88,9 @@ def versions(python: Path) -> dict[str, str]:
         "print(json.dumps({name: version(name) for name in sys.argv[1:]}))"
     )
     done = subprocess.run(
-        [str(python), "-c", script, *learner_packages()], capture_output=True, text=True
+        [str(python), "-c", script, *(p.split(";")[0] for p in learner_packages())],
+        capture_output=True,
+        text=True,
     )
     return json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
 
