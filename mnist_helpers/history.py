@@ -14,7 +14,8 @@ from pathlib import Path
 
 import mnist_helpers
 
-REQUIRED_KEYS = ("accuracy", "loss", "val_accuracy", "val_loss")
+# What a history must hold: what model.fit records with metrics=["accuracy"] and validation.
+REQUIRED_KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
 
 
 def find_build_dir(build_dir: str | os.PathLike | None = None) -> Path:

@@ -21,16 +21,10 @@ import keras
 from mnist_helpers.preprocessing import FLAT_SIZE, cnn_input_shape
 
 NUM_CLASSES = 10
-SIMPLE_NN_PARAMS = 669_706  # trainable weights of build_simple_nn()
-CNN_PARAMS = 1_199_882  # trainable weights of build_cnn()
 
 
-def build_simple_nn(*, steps_per_execution: int = 1) -> keras.Model:
-    """The original dense network, compiled with RMSprop.
-
-    Args:
-        steps_per_execution: batches TensorFlow runs per call from Python; the
-            model learns the same whatever the value (notebook 05 uses 8).
+def build_simple_nn() -> keras.Model:
+    """The original dense network of notebook 05, compiled with RMSprop.
 
     Input: float32 (batch, 784) in [0, 1]. Output: float32 (batch, 10), the
     softmax probabilities of the ten digits.
@@ -50,19 +44,16 @@ def build_simple_nn(*, steps_per_execution: int = 1) -> keras.Model:
         optimizer=keras.optimizers.RMSprop(),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
     )
     return model
 
 
-def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
-    """The original CNN, compiled with Adadelta at learning_rate=1.0.
+def build_cnn(data_format: str) -> keras.Model:
+    """The original CNN of notebook 06, compiled with Adadelta at learning_rate=1.0.
 
     Args:
         data_format: ``"channels_last"`` or ``"channels_first"``, usually
             ``keras.backend.image_data_format()``.
-        steps_per_execution: batches TensorFlow runs per call from Python; the
-            model learns the same whatever the value (notebook 05 uses 8).
 
     Input: float32 (batch, 28, 28, 1) for channels_last or (batch, 1, 28, 28)
     for channels_first, in [0, 1]. Output: float32 (batch, 10) probabilities.
@@ -87,7 +78,6 @@ def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
         optimizer=keras.optimizers.Adadelta(learning_rate=1.0),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
     )
     return model
 
@@ -98,7 +88,6 @@ def build_cnn(data_format: str, *, steps_per_execution: int = 1) -> keras.Model:
 
 FAST_CNN_FILTERS = (16, 32, 64)
 FAST_CNN_DENSE_UNITS = 128
-FAST_CNN_PARAMS = 426_122  # trainable weights of build_fast_cnn() with the defaults
 
 
 def build_fast_cnn(
@@ -139,8 +128,7 @@ def build_fast_cnn(
         label_smoothing: share of the target probability spread over the
             other classes (0 for plain one-hot targets).
         steps_per_execution: batches TensorFlow runs per call from Python
-            (notebook 11's final runs use 8: the model learns the same, and
-            its short steps lose less time to Python).
+            (the model learns the same; notebook 14 measures what 8 saves).
 
     The layers compute in the global dtype policy (``"mixed_bfloat16"`` if it
     was set before this call), except the last, which is float32. Input:

@@ -1,4 +1,4 @@
-"""Figures the notebooks share: digits, a prediction, training curves, a confusion matrix.
+"""Figures the notebooks share: digits, a prediction, training curves.
 
 Each function returns a matplotlib Figure; in a notebook it is shown when it
 is the last value of a cell, and ``figure.savefig(path)`` writes it to a file.
@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from mnist_helpers.history import REQUIRED_KEYS
 
 
 def plot_digits(
@@ -134,9 +136,6 @@ def plot_prediction(image: np.ndarray, probabilities: np.ndarray, label: int) ->
     return figure
 
 
-HISTORY_KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
-
-
 def _check_digits(values: np.ndarray, what: str, count: int) -> None:
     """Raise ValueError unless ``values`` are ``count`` digits 0..9, shape (N,)."""
     if values.ndim != 1:
@@ -175,75 +174,18 @@ def _check_history(history: object) -> dict[str, list[float]]:
             "plot_history expects a dict of per-epoch values such as history.history "
             f"(from model.fit) or load_history(...)[0], but got a {type(history).__name__}."
         )
-    missing = [key for key in HISTORY_KEYS if key not in history]
+    missing = [key for key in REQUIRED_KEYS if key not in history]
     if missing:
         raise ValueError(
-            f"plot_history needs {', '.join(HISTORY_KEYS)}, but the history has no "
+            f"plot_history needs {', '.join(REQUIRED_KEYS)}, but the history has no "
             f"{', '.join(missing)} (it has: {', '.join(sorted(history)) or 'nothing'}). "
             "Compile with metrics=['accuracy'] and fit with validation_split or "
             "validation_data to record them."
         )
-    lengths = {key: len(history[key]) for key in HISTORY_KEYS}
+    lengths = {key: len(history[key]) for key in REQUIRED_KEYS}
     if len(set(lengths.values())) != 1 or not lengths["loss"]:
         raise ValueError(
-            f"plot_history needs one value per epoch in each of {', '.join(HISTORY_KEYS)}, "
+            f"plot_history needs one value per epoch in each of {', '.join(REQUIRED_KEYS)}, "
             f"the same number in each, but got lengths {lengths}."
         )
     return history
-
-
-def plot_confusion_matrix(matrix: np.ndarray, title: str = "Confusion matrix") -> Figure:
-    """Draw a confusion matrix as a grid of coloured squares with the counts written in.
-
-    Args:
-        matrix: (10, 10) integer counts: ``matrix[true, predicted]`` is the
-            number of test images of digit ``true`` the model read as
-            ``predicted``. The diagonal holds the right answers.
-        title: the figure's title.
-
-    Returns:
-        A Figure of about 7 x 6 inches: true digit down, predicted digit across.
-        The colours are on a log scale, so that the few mistakes off the
-        diagonal still show next to the thousands of right answers on it.
-    """
-    from matplotlib.colors import LogNorm
-
-    matrix = np.asarray(matrix)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(
-            f"plot_confusion_matrix expects a square (classes, classes) array, got shape "
-            f"{matrix.shape}."
-        )
-    if not np.issubdtype(matrix.dtype, np.integer) or matrix.min() < 0:
-        raise ValueError("plot_confusion_matrix expects counts: integers of 0 or more.")
-    classes = len(matrix)
-    figure, axis = plt.subplots(figsize=(7, 6))
-    image = axis.imshow(
-        np.maximum(matrix, 1), cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, matrix.max()))
-    )
-    figure.colorbar(image, ax=axis, label="images (log scale)")
-    threshold = np.sqrt(max(2, matrix.max()))  # the middle of the log colour scale
-    for true in range(classes):
-        for predicted in range(classes):
-            count = int(matrix[true, predicted])
-            if count == 0:
-                continue
-            colour = "white" if count > threshold else "black"
-            weight = "bold" if true != predicted else "normal"
-            axis.text(
-                predicted,
-                true,
-                str(count),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color=colour,
-                fontweight=weight,
-            )
-    axis.set_xticks(range(classes))
-    axis.set_yticks(range(classes))
-    axis.set_xlabel("predicted digit")
-    axis.set_ylabel("true digit")
-    axis.set_title(title)
-    figure.tight_layout()
-    return figure

@@ -57,24 +57,6 @@ def _check_images(images: np.ndarray, what: str, data_format: str | None = None)
     )
 
 
-def scale_pixels(images: np.ndarray) -> np.ndarray:
-    """Scale uint8 pixels 0..255 to float32 values in [0, 1].
-
-    Args:
-        images: any array of pixels, usually uint8 with values 0..255.
-
-    Returns:
-        A float32 array of the same shape with values in [0, 1].
-    """
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise ValueError(
-            f"scale_pixels expects uint8 pixels 0..255, but got dtype {images.dtype}. "
-            "Scale the images only once, straight after loading them."
-        )
-    return images.astype("float32") / 255.0
-
-
 def to_dense_input(images: np.ndarray) -> np.ndarray:
     """Flatten images for the dense network.
 
@@ -86,8 +68,7 @@ def to_dense_input(images: np.ndarray) -> np.ndarray:
         image, read row by row.
     """
     _check_images(images, "to_dense_input")
-    images = np.asarray(images)
-    return scale_pixels(images).reshape(len(images), FLAT_SIZE)
+    return (np.asarray(images, dtype="float32") / 255).reshape(len(images), FLAT_SIZE)
 
 
 def to_cnn_input(images: np.ndarray, data_format: str) -> np.ndarray:
@@ -104,9 +85,7 @@ def to_cnn_input(images: np.ndarray, data_format: str) -> np.ndarray:
     """
     input_shape = cnn_input_shape(data_format)
     _check_images(images, "to_cnn_input", data_format)
-    images = np.asarray(images)
-    shape = (len(images), *input_shape)
-    return scale_pixels(images).reshape(shape)
+    return (np.asarray(images, dtype="float32") / 255).reshape(len(images), *input_shape)
 
 
 def cnn_input_shape(data_format: str) -> tuple[int, int, int]:

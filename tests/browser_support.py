@@ -10,7 +10,9 @@ by tests/test_faults.py). The pieces:
 - ``launch_chromium()``: Debian's Chromium driven by Playwright (never
   Playwright's own browser download);
 - ``run_in_lab()``: open it in JupyterLab, run all cells, save, read it back;
-- ``problems_of()``: what a learner would see go wrong in the saved notebook.
+- ``problems_of()``: what a learner would see go wrong in the saved notebook;
+- ``changed_checked_outputs()``: the cells whose printed output the lesson
+  explains (tagged ``nbval-check-output``) that printed something else.
 """
 
 from __future__ import annotations
@@ -428,6 +430,42 @@ def problems_of(run: LabRun, expect_figures: bool) -> list[str]:
                 images += 1
     if expect_figures and images == 0:
         problems.append("no plot image (image/png output) in a notebook that draws figures")
+    return problems
+
+
+CHECKED = "nbval-check-output"  # the tag of cells whose printed output is part of the lesson
+
+
+def stdout_of(cell: dict) -> str:
+    """What a code cell printed, all its stdout outputs joined."""
+    return "".join(
+        "".join(output.get("text", ""))
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stdout"
+    )
+
+
+def changed_checked_outputs(source: dict, executed: dict) -> list[str]:
+    """The cells tagged ``nbval-check-output`` whose output in ``executed`` differs.
+
+    ``source`` is the committed notebook, which keeps those cells' outputs (the
+    text the prose explains); ``executed`` the same notebook after a run, with
+    cells inserted or not (a parameters injection): cells are matched by source.
+    """
+    ran = {"".join(cell["source"]): cell for cell in executed["cells"]}
+    problems = []
+    for cell in source["cells"]:
+        if CHECKED not in cell["metadata"].get("tags", []):
+            continue
+        code = "".join(cell["source"])
+        first_line = code.strip().splitlines()[0][:60]
+        if code not in ran:
+            problems.append(f"the checked cell {first_line!r} is missing from the run")
+        elif stdout_of(ran[code]) != stdout_of(cell):
+            problems.append(
+                f"the checked cell {first_line!r} printed\n{stdout_of(ran[code])}\n"
+                f"instead of the committed\n{stdout_of(cell)}"
+            )
     return problems
 
 

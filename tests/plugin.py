@@ -2,10 +2,12 @@
 
 - the header says which CPU case the run covers: TensorFlow's oneDNN kernels
   on or off, native bfloat16 or not (`make test ONEDNN=0` switches oneDNN off);
-- before collection, small copies of every notebook are written to
-  build/test/small/ (tests/small_runs.py); nbval runs those, each in a fresh
-  kernel, the notebooks that read what others saved first, so that they run
-  alone (MNIST_BUILD_DIR starts empty);
+- before collection, small copies (tests/small_runs.py) of the notebooks that
+  read what others saved are written to build/test/small/; nbval runs those,
+  each in a fresh kernel, with an empty MNIST_BUILD_DIR, so that each runs
+  alone, as a learner who opens it first runs it. Every notebook runs in the
+  browser test (tests/test_browser.py), in order; that run is the only one of
+  the others;
 - stderr is not compared: TensorFlow writes log lines there that depend on the
   machine;
 - each output message may take up to a minute: nbval's default of 5 seconds
@@ -42,7 +44,8 @@ def pytest_configure(config):
         return
     shutil.rmtree(SMALL, ignore_errors=True)
     for source in sources():
-        write_small_copy(source, SMALL / source.name)
+        if source.stem in READ_OTHERS:
+            write_small_copy(source, SMALL / source.name)
     build = os.environ.get("MNIST_BUILD_DIR")
     if build:
         shutil.rmtree(build, ignore_errors=True)  # so that the first notebooks run alone
@@ -58,11 +61,11 @@ def pytest_collection_modifyitems(items):
         if hasattr(item, "output_timeout"):
             item.output_timeout = 60
 
-    def first_those_that_read_others(item):
-        stem = Path(str(item.fspath)).stem
-        return 0 if stem in READ_OTHERS and Path(str(item.fspath)).parent == SMALL else 1
+    def notebooks_first(item):
+        return 0 if Path(str(item.fspath)).parent == SMALL else 1
 
-    items.sort(key=first_those_that_read_others)  # stable: each notebook's cells stay in order
+    # Before the browser test fills its own build folder; stable: cells stay in order.
+    items.sort(key=notebooks_first)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -20,8 +20,8 @@ from papermill.parameterize import parameterize_notebook
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
 SETTINGS = json.loads((Path(__file__).with_name("small_runs.json")).read_text())
-# The notebooks that read what earlier ones saved: run first in the headless
-# run, so that they take their "run alone" branch there.
+# The notebooks that read what earlier ones saved: run alone under nbval too,
+# so that their "run alone" branch is tested (tests/plugin.py).
 READ_OTHERS = SETTINGS["read what others saved"]
 BUDGET_SECONDS = SETTINGS["seconds per notebook"]
 
@@ -50,7 +50,7 @@ def write_small_copy(
     if extra_cell_after is not None:
         index, code = extra_cell_after
         notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code, metadata={"tags": []}))
-    # The committed notebooks keep outputs only in the cells nbval compares.
+    # The committed notebooks keep outputs only in the cells whose output is compared.
     notebook = parameterize_notebook(notebook, small_parameters(source))
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)

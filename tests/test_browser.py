@@ -4,10 +4,13 @@ The project's JupyterLab (started with `make lab`'s flags: 127.0.0.1, a token)
 serves small copies of the notebooks (tests/small_runs.py), written to
 build/test/browser/; Debian's Chromium, driven by Playwright, opens each one
 in order, checks that it got Jupyter's python3 kernel, runs all its cells and
-saves it. They share one build folder, as a learner's notebooks do: 06 reads
-what 04 and 05 saved, 08 what 07 saved. The saved notebook, read back through
+saves it. They share one build folder, as a learner's notebooks do: 08 reads
+what 05 and 06 saved, 12 what 11 saved. The saved notebook, read back through
 the server's API, must have no error, nothing on stderr, no cell that never
-ran, and an image wherever the notebook draws a figure. A screenshot of each
+ran, an image wherever the notebook draws a figure, and in the cells tagged
+`nbval-check-output` (what the prose explains) the output that is committed.
+This is the one run of most notebooks in `make test`; the notebooks that read
+what others saved run once more, alone, under nbval (tests/plugin.py). A screenshot of each
 notebook's end is kept next to it, with the server's log and the seconds each
 notebook took. Then the executed copies become the website (`make html`),
 whose every page, link and image is checked in the browser.
@@ -31,6 +34,7 @@ from browser_support import (
     NOTEBOOKS,
     PROJECT,
     LabServer,
+    changed_checked_outputs,
     draw_a_one,
     draws_figures,
     free_port,
@@ -38,6 +42,7 @@ from browser_support import (
     missing_prerequisite,
     problems_of,
     run_in_lab,
+    stdout_of,
 )
 from small_runs import sources, write_small_copy
 
@@ -103,12 +108,7 @@ def run_small(source: Path, name: str, lab, browser, extra_cell_after=None, afte
 
 
 def printed(notebook: dict) -> str:
-    return "".join(
-        "".join(output.get("text", ""))
-        for cell in notebook["cells"]
-        for output in cell.get("outputs", [])
-        if output.get("name") == "stdout"
-    )
+    return "".join(stdout_of(cell) for cell in notebook["cells"])
 
 
 def test_there_are_notebooks_to_run():
@@ -123,9 +123,11 @@ def test_notebook_runs_in_jupyterlab_in_a_browser(source, lab, browser, timings)
     if drawing is not None and run.drawn is not None and "predicted: 1" not in run.drawn:
         problems.append(f"a vertical stroke was not read as a 1: {run.drawn!r}")
     timings[source.stem] = round(run.seconds, 1)
-    for text in EXPECTED.get(source.stem, []):
-        if run.notebook is not None and text not in printed(run.notebook):
-            problems.append(f"it did not print {text!r}")
+    if run.notebook is not None:
+        problems += changed_checked_outputs(json.loads(source.read_text()), run.notebook)
+        for text in EXPECTED.get(source.stem, []):
+            if text not in printed(run.notebook):
+                problems.append(f"it did not print {text!r}")
     assert not problems, (
         f"{source.name} in JupyterLab ({run.path}, screenshot "
         f"{OUT / (source.stem + '.png')}, server log {lab.log}):\n- " + "\n- ".join(problems)

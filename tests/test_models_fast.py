@@ -1,5 +1,5 @@
 """Tests of notebook 11's helpers in mnist_helpers (fast CNN, one-cycle schedule,
-bfloat16 detection, confusion-matrix plot) and of the benchmark's summaries."""
+bfloat16 detection) and of the benchmark's summaries."""
 
 import importlib.util
 import math
@@ -12,13 +12,11 @@ import pytest
 
 from mnist_helpers import load_mnist, models, to_cnn_input
 from mnist_helpers.models import (
-    FAST_CNN_PARAMS,
     bfloat16_flags,
     build_fast_cnn,
     cpu_supports_bfloat16,
     one_cycle_schedule,
 )
-from mnist_helpers.plots import plot_confusion_matrix
 
 matplotlib.use("Agg")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -44,7 +42,7 @@ def test_fast_cnn_pools_early_and_is_compiled_with_adam_and_label_smoothing():
     assert [tuple(layer.output.shape[1:3]) for layer in model.layers[:5]] == [
         (28, 28), (14, 14), (14, 14), (7, 7), (7, 7),
     ]  # fmt: skip
-    assert model.count_params() == FAST_CNN_PARAMS == 426_122
+    assert model.count_params() == 426_122
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.1)
     probabilities = model.predict(np.zeros((3, 28, 28, 1), "float32"), verbose=0)
@@ -79,7 +77,7 @@ def test_fast_cnn_augments_only_while_training_and_never_flips():
 def test_fast_cnn_follows_the_data_format():
     model = build_fast_cnn("channels_first")
     assert model.input_shape == (None, 1, 28, 28)
-    assert model.count_params() == FAST_CNN_PARAMS
+    assert model.count_params() == 426_122
     with pytest.raises(ValueError, match="channels_last.*channels_first"):
         build_fast_cnn("NHWC")
 
@@ -159,97 +157,79 @@ def test_no_cpuinfo_means_no_bfloat16(tmp_path):
     assert bfloat16_flags(tmp_path / "missing") == []
 
 
-def test_confusion_matrix_plot_writes_every_count():
-    matrix = np.diag(np.full(10, 980))
-    matrix[4, 9], matrix[7, 2] = 5, 1
-    figure = plot_confusion_matrix(matrix, "test")
-    texts = [text.get_text() for text in figure.axes[0].texts]
-    assert texts.count("980") == 10 and "5" in texts and "1" in texts
-    assert len(texts) == 12  # zeros are left empty
-    assert figure.axes[0].get_xlabel() == "predicted digit"
-    with pytest.raises(ValueError, match="square"):
-        plot_confusion_matrix(np.zeros((10, 9), dtype=int))
-    with pytest.raises(ValueError, match="counts"):
-        plot_confusion_matrix(np.full((2, 2), 0.5))
-
-
 # --- tools/bench.py: the summary numbers (the training itself runs in `make bench`) ---
 
 
-@pytest.fixture(scope="module")
-def bench():
+def bench_module():
     spec = importlib.util.spec_from_file_location("bench", PROJECT / "tools" / "bench.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def fake_result(name, seconds, accuracy):
+@pytest.fixture(scope="module")
+def bench():
+    return bench_module()
+
+
+def fake_run(name, seed, epoch_seconds, accuracy, train_images=60_000, valid_images=0):
     return {
         "name": name,
-        "title": name,
+        "seed": seed,
         "precision": "float32",
-        "epochs": len(seconds),
-        "epoch_seconds": [b - a for a, b in zip([0, *seconds[:-1]], seconds, strict=True)],
-        "training_seconds": seconds,
+        "epochs": len(epoch_seconds),
+        "train_images": train_images,
+        "valid_images": valid_images,
+        "multiply_adds": 1_000_000,
+        "epoch_seconds": epoch_seconds,
+        "training_seconds": sum(epoch_seconds),
         "test_accuracy": accuracy,
-        "peak_rss_mb": 1000.0,
+        "peak_mb": 1000.0,
     }
 
 
-def fake_report(results, **fields):
-    """A bench report around ``results``, as ``tools/bench.py`` writes it."""
-    machine = {
-        "cpu": "CPU",
-        "cores": 2,
-        "bfloat16_flags": [],
-        "tensorflow": "x",
-        "keras": "y",
-        "python": "z",
-        "load_before": [0, 0, 0],
-        "load_after": [0, 0, 0],
-    }
-    return {"created": "now", "quick": False, "data": "fake", "machine": machine} | {
-        "results": results,
-        **fields,
-    }
+def fake_report(runs, gflops=100.0, **fields):
+    """A bench report around ``runs``, as ``tools/bench.py`` writes it."""
+    machine = {"cpu": "CPU", "cores": 2, "flags": ["avx2"], "onednn": False, "threads": {},
+               "matmul_gflops": gflops, "load": [0, 0, 0], "tensorflow": "x", "keras": "y",
+               "python": "z"}  # fmt: skip
+    return {"created": "now", "quick": False, "feed": "arrays", "seeds": [1, 2], "data": "fake",
+            "machine": machine, "rows": bench_module().summarise(runs, gflops), "runs": runs,
+            **fields}  # fmt: skip
 
 
-def test_bench_speed_up_is_measured_at_the_original_cnns_final_accuracy(bench):
-    cnn = fake_result("cnn", [20, 40, 60, 80], [0.98, 0.988, 0.9912, 0.991])
-    fast = fake_result("fast_cnn", [4, 8, 12], [0.985, 0.9915, 0.9935])
-    dense = fake_result("dense", [2, 4], [0.97, 0.98])
-    bench.summarise([dense, cnn, fast])
-    # the CNN ends at 99.10 %, first reached after 60 s; the fast CNN reaches it after 8 s
-    assert fast["speedup_vs_cnn"] == pytest.approx(60 / 8)
-    assert cnn["speedup_vs_cnn"] == pytest.approx(1.0)
-    assert dense["speedup_vs_cnn"] is None  # never gets there
-    assert fast["seconds_to"] == {"0.9840": 4, "0.9900": 8, "0.9925": 12, "0.9950": None}
-    assert fast["speedup_at_99_25"] is None  # the CNN never reaches 99.25 % ...
-    assert fast["speedup_at_99_25_at_least"] == pytest.approx(80 / 12)  # ... in its 80 s
-    assert cnn["seconds_per_epoch"] == 20
-    report = fake_report([dense, cnn, fast], quick=True)
+def test_bench_gives_the_mean_and_spread_over_seeds_and_the_compute_bound(bench):
+    runs = [
+        fake_run("fast_cnn_1", 1, [10.0], 0.9922),
+        fake_run("fast_cnn_1", 2, [12.0], 0.9932),
+        fake_run("cnn", 1, [30.0, 20.0, 22.0], 0.9910, 54_000, 6_000),
+    ]
+    fast, cnn = bench.summarise(runs, gflops=100.0)
+    assert fast["seeds"] == [1, 2] and fast["seconds_per_epoch"] == pytest.approx(11.0)
+    assert fast["accuracy_mean"] == pytest.approx(0.9927)
+    assert (fast["accuracy_min"], fast["accuracy_max"]) == (0.9922, 0.9932)
+    # 2 FLOPs per multiply-add, 3 passes per training image: 2 * 1e6 * 3 * 60,000 / 100e9
+    assert fast["bound_seconds_per_epoch"] == pytest.approx(3.6)
+    # the validation images cost one forward pass each
+    assert cnn["bound_seconds_per_epoch"] == pytest.approx(2e6 * (3 * 54_000 + 6_000) / 100e9)
+    assert cnn["seconds_per_epoch"] == 22.0  # the median epoch: the first one traces
+    report = fake_report(runs, quick=True)
     text = bench.table(report)
-    assert "NOT comparable" in text and "not reached" in text and "7.5x" in text
-    assert "> 6.7x" in text
-    assert "OLD" in bench.compare(report, report)
+    assert "QUICK: not comparable" in text and "flags: avx2" in text and "oneDNN off" in text
+    assert "fastest to 99.25% (mean over the seeds): fast_cnn_1" not in text  # titles, not names
+    assert "fastest to 99.25% (mean over the seeds): fast CNN, 1 epoch, 11.0 s" in text
+    assert "fastest to 99.50% (mean over the seeds): none" in text
+    assert "99.22%-99.32%" in text
+    assert "s/epoch 11.0 -> 11.0 (1.00x)" in bench.compare(report, report)
 
 
-def test_bench_says_how_the_batches_were_fed(bench):
-    results = [fake_result("cnn", [20, 40], [0.98, 0.99])]
-    bench.summarise(results)
-    new = fake_report(results, feed="dataset")
-    old = {key: value for key, value in new.items() if key != "feed"}  # a run from before --feed
-    assert "Batches fed from: mnist_helpers.make_dataset" in bench.table(new)
-    assert "Batches fed from: NumPy arrays passed to fit" in bench.table(old)
-    assert "feed the batches differently" in bench.compare(old, new)
-    assert "feed the batches differently" not in bench.compare(new, new)
+def test_bench_reads_the_vector_flags_of_the_cpu(bench, tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse2 avx2 avx512f avx512_bf16 amx_tile\n")
+    assert bench.cpu_flags(str(cpuinfo)) == ["avx2", "avx512f", "avx512_bf16", "amx_tile"]
+    assert bench.cpu_flags(str(tmp_path / "missing")) == []
 
 
-def test_models_take_steps_per_execution_and_default_to_one():
-    from mnist_helpers.models import build_cnn, build_simple_nn
-
+def test_the_fast_cnn_takes_steps_per_execution_and_defaults_to_one():
     assert build_fast_cnn(steps_per_execution=8).steps_per_execution == 8
-    assert build_cnn("channels_last", steps_per_execution=8).steps_per_execution == 8
-    assert build_simple_nn(steps_per_execution=8).steps_per_execution == 8
-    assert build_simple_nn().steps_per_execution == 1
+    assert build_fast_cnn().steps_per_execution == 1

@@ -84,7 +84,7 @@ def test_prose_comes_before_every_code_cell(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_outputs_are_committed_only_where_nbval_compares_them(path):
+def test_outputs_are_committed_only_in_the_checked_cells(path):
     for cell in cells_of(path):
         if cell["cell_type"] != "code":
             continue

@@ -7,7 +7,6 @@ import pytest
 
 from mnist_helpers.preprocessing import (
     cnn_input_shape,
-    scale_pixels,
     to_cnn_input,
     to_dense_input,
 )
@@ -21,16 +20,11 @@ def images():
     return batch
 
 
-def test_scale_pixels_gives_float32_in_unit_range(images):
-    scaled = scale_pixels(images)
-    assert scaled.dtype == np.float32 and scaled.shape == images.shape
+def test_to_dense_input_scales_to_float32_in_unit_range(images):
+    scaled = to_dense_input(images)
+    assert scaled.dtype == np.float32
     assert scaled.min() == 0.0 and scaled.max() == 1.0
-    np.testing.assert_allclose(scaled * 255, images, atol=1e-4)
-
-
-def test_scale_pixels_refuses_already_scaled_images(images):
-    with pytest.raises(ValueError, match="expects uint8 pixels.*got dtype float32"):
-        scale_pixels(images.astype("float32") / 255)
+    np.testing.assert_allclose(scaled * 255, images.reshape(5, 784), atol=1e-4)
 
 
 def test_to_dense_input_flattens_row_by_row(images):

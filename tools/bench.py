@@ -1,56 +1,45 @@
-"""Benchmark: the original models against the fast CNN of notebook 11, on one machine.
+"""Benchmark: what each model of the series costs and reaches on this CPU, over seeds.
 
-    python tools/bench.py [--quick] [--models NAME ...] [--float32] [--feed KIND] [--out DIR]
-    python tools/bench.py --compare OLD.json [NEW.json]
+    python tools/bench.py [--models NAME ...] [--seeds 1 2 3] [--float32] [--feed KIND]
+                          [--quick] [--out DIR]
+    python tools/bench.py --compare OLD.json NEW.json
 
-(``make bench`` runs it; ``make bench QUICK=1`` adds ``--quick``.) Each model
-trains in its own subprocess, one after the other, on all the training images
-(no validation split: nothing is tuned here) and is tested on the whole test
-set after every epoch, in batches of 2,000. That evaluation is not counted as
-training time: "training seconds" are the wall-clock seconds spent inside
-``model.fit`` (data set-up and graph tracing included) less the time spent in
-the evaluation callback.
+(``make bench`` runs it with the defaults.) Every model trains on a fixed
+schedule (its epochs, batch size and learning rates are set beforehand), once
+per seed, each run in its own process, one after the other; the test set is
+read once, at the end of each run. Nothing here looks at the test set during
+training, so "99.25 % in 20 s" means: the schedule that takes 20 s of training
+ends, on average over the seeds, at 99.25 % on the test set.
 
-Every model is compiled with ``steps_per_execution=8`` (TensorFlow runs 8
-batches per call from Python; the weights come out the same) and gets its
-batches the same way: by default from
-``mnist_helpers.make_dataset`` (a ``tf.data`` pipeline with TensorFlow's
-autotuning off, as the notebooks do). ``--feed arrays`` passes the NumPy arrays
-to ``fit`` instead, as the 2018 examples did; with TensorFlow 2.21 that often
-adds a pause of about one epoch's length at the end of an epoch (see
-``mnist_helpers/feeding.py``), so the two are worth comparing.
+- ``dense``, ``cnn``: the original dense network and CNN exactly as notebooks
+  05 and 06 train them: 54,000 training images, the other 6,000 for validation
+  after every epoch, batch 128, float32, ``fit`` on the NumPy arrays.
+- ``fast_cnn_1``, ``fast_cnn_2``, ``fast_cnn_3``: notebook 11's fast CNN
+  (``build_fast_cnn``: Adam with a one-cycle schedule over the whole run,
+  label smoothing), 1, 2 or 3 epochs on all 60,000 training images, batch 128.
+- ``fast_cnn_aug``: notebook 11's wider model with augmentation, 8 epochs,
+  batch 256, all 60,000 images.
+The fast models compute in mixed bfloat16 where the CPU has native bfloat16
+and oneDNN is on (as notebook 11 decides), else in float32; ``--float32``
+forces float32.
 
-The models, as trained here:
+For each model the table gives the mean over the seeds of the seconds per
+epoch (each run's median epoch, validation included where there is one) and
+of the training seconds (the whole ``fit``), the final test accuracy (mean,
+lowest, highest), the peak memory of the run's process, and the compute
+bound: the multiply-adds of one epoch (forward pass of every training image
+times 3 for the backward pass, plus the forward pass of the validation
+images), as floating-point operations, divided by the float32 matrix-multiply
+rate NumPy reaches here (2048 x 2048 matrices, best of 5). No model can train
+faster than its bound on this CPU; "x bound" says how far each run is from it.
 
-- ``dense``: the original dense network (``build_simple_nn``), RMSprop,
-  20 epochs, batch 128, float32 -- as the 2018 Keras example.
-- ``cnn``: the original CNN (``build_cnn``), Adadelta with learning_rate=1.0,
-  12 epochs, batch 128, float32 -- as the 2018 Keras example.
-- ``fast_cnn``: notebook 11's fast CNN (``build_fast_cnn``), Adam with a
-  one-cycle schedule, label smoothing, 3 epochs, batch 128; mixed bfloat16
-  when the CPU has native bfloat16 (AVX512_BF16 / AMX), else float32.
-- ``fast_cnn_aug``: notebook 11's model for 99.5 %: twice the filters, small
-  random shifts and rotations, 8 epochs, batch 256, same precision rule.
-
-The table shows, for each model: seconds per epoch (the median epoch, so one
-epoch slowed by another program does not skew it), the training seconds until
-the test accuracy first reached 98.4 %, 99.0 %, 99.25 % and 99.5 %, the final
-test accuracy, the peak memory of the model's process (its ru_maxrss: Python,
-TensorFlow and the data included), and the speed-up over the original CNN:
-
-    speed-up = (seconds the original CNN needs to reach its own final accuracy A)
-               / (seconds this model needs to reach A)
-
-and the same ratio for 99.25 % when both reach it. The results also go to
-``build/bench/bench-<timestamp>.json`` and ``build/bench/latest.json``, with
-the machine (CPU, cores, load, TensorFlow and Keras versions, precision).
-
-``--quick`` trains on 10,000 images for 2-3 epochs per model (about 1-2
-minutes): it checks that the benchmark runs, and its numbers are NOT
-comparable with a full run. Data come from MNIST_DATA, as for ``load_mnist()``
-(else Keras' cache, else the bundled sample: then the table says so).
-The machine may be shared: read the load averages printed with the table, and
-compare runs made under similar load.
+The machine (CPU, its vector flags, oneDNN, threads, load, versions) is
+printed with the table and saved with every run in
+``build/bench/bench-<time>.json``; ``--compare`` prints two of those side by
+side. ``--quick`` (10,000 images, 1 seed, 1-2 epochs) only checks that the
+benchmark runs: its numbers are not comparable with a full run. Data: the
+full MNIST from MNIST_DATA or Keras' cache (``make data``); with only the
+bundled sample, the table says so.
 """
 
 from __future__ import annotations
@@ -58,7 +47,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
 import statistics
@@ -69,82 +57,78 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-THRESHOLDS = (0.984, 0.99, 0.9925, 0.995)
-TEST_BATCH = 2000
 QUICK_IMAGES = 10_000
-# Batches per call into TensorFlow, the same for every model (as notebooks 05
-# and 07 compile): it changes no weight, only the Python overhead per batch.
-STEPS_PER_EXECUTION = 8
-FEEDS = {
-    "dataset": "mnist_helpers.make_dataset (tf.data, autotuning off), as in the notebooks",
-    "arrays": "NumPy arrays passed to fit, as in the 2018 examples (Keras' own pipeline)",
-}
+TARGETS = (0.9925, 0.995)
+VECTOR_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
 
-# name -> how it is trained (full run, and the quick run's epochs)
+# name -> its fixed schedule. "validation": the notebook's 10 % held out, read every epoch.
 MODELS = {
-    "dense": {
-        "title": "original dense network (RMSprop)",
-        "epochs": 20,
-        "quick_epochs": 3,
-        "batch_size": 128,
-        "precision": "float32",
-    },
-    "cnn": {
-        "title": "original CNN (Adadelta lr=1.0)",
-        "epochs": 12,
-        "quick_epochs": 2,
-        "batch_size": 128,
-        "precision": "float32",
-    },
-    "fast_cnn": {
-        "title": "fast CNN, 07 (Adam one-cycle)",
-        "epochs": 3,
-        "quick_epochs": 2,
-        "batch_size": 128,
-        "precision": "auto",
-        "filters": (16, 32, 64),
-        "augment": False,
-        "peak_learning_rate": 5e-3,
-    },
-    "fast_cnn_aug": {
-        "title": "fast CNN x2 + augmentation, 07",
-        "epochs": 8,
-        "quick_epochs": 3,
-        "batch_size": 256,
-        "precision": "auto",
-        "filters": (32, 64, 128),
-        "augment": True,
-        "peak_learning_rate": 5e-3,
-    },
-}
+    "dense": {"title": "original dense network, notebook 05", "epochs": 20, "quick": 2,
+              "batch_size": 128, "validation": True, "precision": "float32"},
+    "cnn": {"title": "original CNN, notebook 06", "epochs": 12, "quick": 1,
+            "batch_size": 128, "validation": True, "precision": "float32"},
+    **{f"fast_cnn_{n}": {"title": f"fast CNN, {n} epoch{'s' * (n > 1)}", "epochs": n, "quick": 1,
+                         "batch_size": 128, "validation": False, "precision": "auto",
+                         "filters": (16, 32, 64), "augment": False} for n in (1, 2, 3)},
+    "fast_cnn_aug": {"title": "fast CNN x2 + augmentation, 8 ep.", "epochs": 8, "quick": 2,
+                     "batch_size": 256, "validation": False, "precision": "auto",
+                     "filters": (32, 64, 128), "augment": True},
+}  # fmt: skip
+DEFAULT_MODELS = ["fast_cnn_1", "fast_cnn_2", "fast_cnn_3", "fast_cnn_aug", "dense", "cnn"]
 
 
-# ---------------------------------------------------------------------------
-# Machine information
-# ---------------------------------------------------------------------------
-
-
-def load_average() -> list[float] | None:
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> list[str]:
+    """The vector-instruction flags of ``VECTOR_FLAGS`` this CPU has (Linux; else [])."""
     try:
-        return [round(value, 2) for value in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
+        line = next(x for x in Path(cpuinfo).read_text().splitlines() if x.startswith("flags"))
+    except (OSError, StopIteration):
+        return []
+    return [flag for flag in VECTOR_FLAGS if flag in line.split()]
 
 
-# ---------------------------------------------------------------------------
-# The worker: trains one model in its own process
-# ---------------------------------------------------------------------------
-
-
-def train_one(name: str, quick: bool, float32: bool, feed: str, result_path: Path) -> None:
-    """Train the model ``name`` and write what was measured to ``result_path`` (JSON)."""
-    import resource
-
-    spec = MODELS[name]
-    import keras
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """NumPy's float32 matrix-multiply rate here, in GFLOP/s (the best of ``repeats``)."""
     import numpy as np
 
-    import mnist_helpers
+    a, b = np.random.default_rng(0).random((2, size, size), dtype=np.float32)
+    a @ b  # warm-up
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def multiply_adds(model) -> int:
+    """Multiply-adds of one image's forward pass through the Conv2D and Dense layers."""
+    import math
+
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            height, width, channels, _ = layer.kernel.shape
+            total += math.prod(layer.output.shape[1:]) * height * width * channels
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return total
+
+
+# ---------------------------------------------------------------------------
+# One run, in its own process
+# ---------------------------------------------------------------------------
+
+
+def train_one(name: str, seed: int, quick: bool, float32: bool, feed: str) -> dict:
+    """Train model ``name`` once with ``seed``; return what was measured."""
+    import resource
+
+    import keras
+
     from mnist_helpers import load_mnist, make_dataset, to_cnn_input, to_dense_input
     from mnist_helpers.models import (
         build_cnn,
@@ -154,365 +138,287 @@ def train_one(name: str, quick: bool, float32: bool, feed: str, result_path: Pat
         one_cycle_schedule,
     )
 
+    spec = MODELS[name]
     precision = spec["precision"]
     if precision == "auto":
         precision = "mixed_bfloat16" if cpu_supports_bfloat16() and not float32 else "float32"
-    if precision == "mixed_bfloat16":
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    keras.utils.set_random_seed(42)
+    keras.mixed_precision.set_global_policy(precision)
+    keras.utils.set_random_seed(seed)
 
     (x_train, y_train), (x_test, y_test) = load_mnist("auto")
     if quick:
         x_train, y_train = x_train[:QUICK_IMAGES], y_train[:QUICK_IMAGES]
-    epochs = spec["quick_epochs"] if quick else spec["epochs"]
-    batch_size = spec["batch_size"]
+    x_valid = y_valid = None
+    if spec["validation"]:  # as notebooks 05 and 06: the last 10 % held out
+        n_valid = int(len(x_train) * 0.1)
+        x_train, x_valid = x_train[:-n_valid], x_train[-n_valid:]
+        y_train, y_valid = y_train[:-n_valid], y_train[-n_valid:]
+    epochs, batch_size = spec["quick" if quick else "epochs"], spec["batch_size"]
     data_format = keras.backend.image_data_format()
     if name == "dense":
-        model = build_simple_nn(steps_per_execution=STEPS_PER_EXECUTION)
-        x_train, x_test = to_dense_input(x_train), to_dense_input(x_test)
-    elif name == "cnn":
-        model = build_cnn(data_format, steps_per_execution=STEPS_PER_EXECUTION)
-        x_train, x_test = to_cnn_input(x_train, data_format), to_cnn_input(x_test, data_format)
+        model, prepare = build_simple_nn(), to_dense_input
     else:
-        steps = math.ceil(len(x_train) / batch_size) * epochs
-        model = build_fast_cnn(
-            data_format,
-            filters=spec["filters"],
-            augment=spec["augment"],
-            learning_rate=one_cycle_schedule(steps, spec["peak_learning_rate"]),
-            steps_per_execution=STEPS_PER_EXECUTION,
-        )
-        x_train, x_test = to_cnn_input(x_train, data_format), to_cnn_input(x_test, data_format)
-    y_train = keras.utils.to_categorical(y_train, 10)
-    y_test = keras.utils.to_categorical(y_test, 10)
-    if feed == "dataset":
-        train_data = {"x": make_dataset(x_train, y_train, batch_size, shuffle=True, seed=42)}
-        test_data = {"x": make_dataset(x_test, y_test, TEST_BATCH)}
-    else:
-        train_data = {"x": x_train, "y": y_train, "batch_size": batch_size}
-        test_data = {"x": x_test, "y": y_test, "batch_size": TEST_BATCH}
-
-    class TestEveryEpoch(keras.callbacks.Callback):
-        """Test accuracy after each epoch; the time it takes is not training time."""
-
-        def __init__(self, fit_start: float):
-            super().__init__()
-            self.fit_start = fit_start
-            self.evaluating = 0.0
-            self.epoch_start = fit_start
-            self.epoch_seconds: list[float] = []
-            self.training_seconds: list[float] = []
-            self.test_accuracy: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch_start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            now = time.perf_counter()
-            start = self.fit_start if epoch == 0 else self.epoch_start
-            self.epoch_seconds.append(now - start)
-            self.training_seconds.append(now - self.fit_start - self.evaluating)
-            _, accuracy = self.model.evaluate(**test_data, verbose=0)
-            self.test_accuracy.append(float(accuracy))
-            self.evaluating += time.perf_counter() - now
-            print(
-                f"  {name}: epoch {epoch + 1}/{epochs}  {self.epoch_seconds[-1]:6.1f} s  "
-                f"test accuracy {accuracy:.2%}  (training {self.training_seconds[-1]:.1f} s)",
-                flush=True,
+        if name == "cnn":
+            model = build_cnn(data_format)
+        else:
+            steps = -(-len(x_train) // batch_size) * epochs
+            model = build_fast_cnn(
+                data_format,
+                filters=spec["filters"],
+                augment=spec["augment"],
+                learning_rate=one_cycle_schedule(steps),
             )
 
-    fit_start = time.perf_counter()
-    callback = TestEveryEpoch(fit_start)
-    model.fit(**train_data, epochs=epochs, verbose=0, callbacks=[callback])
+        def prepare(images):
+            return to_cnn_input(images, data_format)
 
-    import tensorflow as tf
+    def onehot(labels):
+        return keras.utils.to_categorical(labels, 10)
 
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    if sys.platform == "darwin":
-        peak_kb /= 1024  # bytes on macOS
-    result = {
+    x_train, y_train = prepare(x_train), onehot(y_train)
+    if feed == "dataset":
+        train = {"x": make_dataset(x_train, y_train, batch_size, shuffle=True, seed=seed)}
+    else:
+        train = {"x": x_train, "y": y_train, "batch_size": batch_size}
+    if x_valid is not None:
+        train["validation_data"] = (prepare(x_valid), onehot(y_valid))
+
+    epoch_seconds: list[float] = []
+
+    class EpochTimes(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.start)
+
+    start = time.perf_counter()
+    model.fit(**train, epochs=epochs, verbose=0, callbacks=[EpochTimes()])
+    training_seconds = time.perf_counter() - start
+    _, accuracy = model.evaluate(prepare(x_test), onehot(y_test), batch_size=1000, verbose=0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return {
         "name": name,
-        "title": spec["title"],
+        "seed": seed,
         "precision": precision,
         "epochs": epochs,
-        "batch_size": batch_size,
-        "feed": feed,
-        "parameters": model.count_params(),
         "train_images": len(x_train),
-        "test_images": len(x_test),
-        "epoch_seconds": callback.epoch_seconds,
-        "training_seconds": callback.training_seconds,
-        "test_accuracy": callback.test_accuracy,
-        "peak_rss_mb": peak_kb / 1024,
+        "valid_images": 0 if x_valid is None else len(x_valid),
+        "multiply_adds": multiply_adds(model),
+        "epoch_seconds": epoch_seconds,
+        "training_seconds": training_seconds,
+        "test_accuracy": float(accuracy),
+        "peak_mb": peak / (1024**2 if sys.platform == "darwin" else 1024),
+    }
+
+
+def run_worker(name: str, seed: int, args: argparse.Namespace) -> dict:
+    """Run one model and seed in a fresh Python process; return its measurements."""
+    with tempfile.TemporaryDirectory(prefix="mnist-bench-") as folder:
+        result = Path(folder) / "result.json"
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            name,
+            "--seeds",
+            str(seed),
+        ]
+        command += ["--result", str(result), "--feed", args.feed]
+        command += ["--quick"] * args.quick + ["--float32"] * args.float32
+        env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        completed = subprocess.run(command, env=env, capture_output=True, text=True)
+        if completed.returncode != 0 or not result.is_file():
+            tail = "\n".join(completed.stderr.splitlines()[-25:])
+            raise RuntimeError(f"{name}, seed {seed}, failed ({completed.returncode}):\n{tail}")
+        return json.loads(result.read_text())
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+def summarise(runs: list[dict], gflops: float) -> list[dict]:
+    """One row per model: the means and spread over its seeds, and its compute bound."""
+    rows = []
+    for name in dict.fromkeys(run["name"] for run in runs):
+        mine = [run for run in runs if run["name"] == name]
+        first, accuracies = mine[0], [run["test_accuracy"] for run in mine]
+        flops = 2 * first["multiply_adds"] * (3 * first["train_images"] + first["valid_images"])
+        per_epoch = statistics.mean(statistics.median(run["epoch_seconds"]) for run in mine)
+        bound = flops / (gflops * 1e9)
+        rows.append({
+            "name": name, "title": MODELS[name]["title"], "seeds": [run["seed"] for run in mine],
+            "precision": first["precision"], "epochs": first["epochs"],
+            "seconds_per_epoch": per_epoch,
+            "training_seconds": statistics.mean(run["training_seconds"] for run in mine),
+            "accuracy_mean": statistics.mean(accuracies),
+            "accuracy_min": min(accuracies), "accuracy_max": max(accuracies),
+            "peak_mb": max(run["peak_mb"] for run in mine),
+            "bound_seconds_per_epoch": bound, "times_bound": per_epoch / bound,
+        })  # fmt: skip
+    return rows
+
+
+def machine(gflops: float) -> dict:
+    """What the figures depend on: the CPU, oneDNN, threads, load and versions."""
+    import keras
+    import tensorflow as tf
+
+    from mnist_helpers.models import cpu_name, onednn_enabled
+
+    return {
+        "cpu": cpu_name(),
+        "cores": os.cpu_count(),
+        "flags": cpu_flags(),
+        "onednn": onednn_enabled(),
+        "threads": {
+            key: os.environ.get(key, "default")
+            for key in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+        },  # fmt: skip
+        "tf_env": {key: value for key, value in os.environ.items() if key.startswith("TF_")},
+        "matmul_gflops": round(gflops, 1),
+        "load": [round(value, 2) for value in os.getloadavg()]
+        if hasattr(os, "getloadavg")
+        else None,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        "numpy": np.__version__,
-        "data_format": data_format,
-        "mnist_helpers": str(Path(mnist_helpers.__file__).parent),
+        "python": platform.python_version(),
     }
-    result_path.write_text(json.dumps(result, indent=1))
-
-
-# ---------------------------------------------------------------------------
-# Summaries
-# ---------------------------------------------------------------------------
-
-
-def seconds_to_reach(result: dict, accuracy: float) -> float | None:
-    """Training seconds until the test accuracy first reached ``accuracy``, or None."""
-    for seconds, reached in zip(result["training_seconds"], result["test_accuracy"], strict=True):
-        if reached >= accuracy - 1e-9:
-            return seconds
-    return None
-
-
-def summarise(results: list[dict]) -> list[dict]:
-    """Add the per-model summary numbers (time to each threshold, speed-ups)."""
-    for result in results:
-        result["seconds_per_epoch"] = statistics.median(result["epoch_seconds"])
-        result["final_accuracy"] = result["test_accuracy"][-1]
-        result["seconds_to"] = {f"{t:.4f}": seconds_to_reach(result, t) for t in THRESHOLDS}
-    reference = next((result for result in results if result["name"] == "cnn"), None)
-    for result in results:
-        result["speedup_vs_cnn"] = None
-        result["speedup_at_99_25"] = None
-        result["speedup_at_99_25_at_least"] = None
-        if reference is None:
-            continue
-        target = reference["final_accuracy"]
-        mine, theirs = seconds_to_reach(result, target), seconds_to_reach(reference, target)
-        if mine and theirs:
-            result["speedup_vs_cnn"] = theirs / mine
-        mine, theirs = result["seconds_to"]["0.9925"], reference["seconds_to"]["0.9925"]
-        if mine and theirs:
-            result["speedup_at_99_25"] = theirs / mine
-        elif mine:  # the original CNN never got there: its whole run is a lower bound
-            result["speedup_at_99_25_at_least"] = reference["training_seconds"][-1] / mine
-    return results
 
 
 def table(report: dict) -> str:
-    """The results as a text table, with the machine, the data and the notes."""
-    results = report["results"]
-    machine = report["machine"]
-    quick = "  QUICK RUN: fewer images and epochs, NOT comparable with a full run"
+    """The report as a text table, headed by the machine and the data."""
+    m = report["machine"]
     lines = [
-        f"MNIST benchmark {report['created']}" + (quick if report["quick"] else ""),
-        f"CPU: {machine['cpu']}, {machine['cores']} cores; bfloat16 flags: "
-        f"{', '.join(machine['bfloat16_flags']) or 'none'}; oneDNN "
-        f"{'on' if machine.get('onednn') else 'off'}; TensorFlow {machine['tensorflow']}, "
-        f"Keras {machine['keras']}, Python {machine['python']}",
-        f"Load average (1, 5, 15 min) before: {machine['load_before']}, after: "
-        f"{machine['load_after']}",
-        f"Data: {report['data']}",
-        f"Batches fed from: {FEEDS[report.get('feed', 'arrays')]}",
+        f"MNIST benchmark {report['created']}"
+        + ("  QUICK: not comparable" if report["quick"] else ""),
+        f"CPU: {m['cpu']}, {m['cores']} cores, flags: {', '.join(m['flags']) or 'none listed'}; "
+        f"oneDNN {'on' if m['onednn'] else 'off'}; threads: {m['threads']}",
+        f"float32 matmul (NumPy, 2048 x 2048): {m['matmul_gflops']} GFLOP/s; TensorFlow "
+        f"{m['tensorflow']}, Keras {m['keras']}, Python {m['python']}; load {m['load']}",
+        f"Data: {report['data']}; batches fed as {report['feed']}; seeds {report['seeds']}",
         "",
+        f"{'model':<36}{'precision':<10}{'ep':>3}{'s/epoch':>9}{'bound':>7}{'x bound':>8}"
+        f"{'train s':>9}{'test accuracy: mean (min-max)':>32}{'peak MB':>9}",
     ]
-    head = (
-        f"{'model':<34}{'precision':<11}{'ep':>3}{'s/epoch':>9}"
-        + "".join(f"{'to ' + format(t, '.2%'):>13}" for t in THRESHOLDS)
-        + f"{'final':>9}{'peak MB':>9}{'speed-up':>10}{'at 99.25%':>11}"
-    )
-    lines += [head, "-" * len(head)]
-
-    def seconds(value):
-        return f"{value:.1f} s" if value is not None else "not reached"
-
-    def ratio(value, at_least=None):
-        if value is not None:
-            return f"{value:.1f}x"
-        return f"> {at_least:.1f}x" if at_least is not None else "-"
-
-    for result in results:
+    lines.append("-" * len(lines[-1]))
+    for row in report["rows"]:
         lines.append(
-            f"{result['title']:<34}{result['precision'].replace('mixed_', ''):<11}"
-            f"{result['epochs']:>3}{result['seconds_per_epoch']:>8.1f}s"
-            + "".join(f"{seconds(result['seconds_to'][f'{t:.4f}']):>13}" for t in THRESHOLDS)
-            + f"{result['final_accuracy']:>9.2%}{result['peak_rss_mb']:>9.0f}"
-            f"{ratio(result['speedup_vs_cnn']):>10}"
-            f"{ratio(result['speedup_at_99_25'], result.get('speedup_at_99_25_at_least')):>11}"
+            f"{row['title']:<36}{row['precision'].replace('mixed_', ''):<10}{row['epochs']:>3}"
+            f"{row['seconds_per_epoch']:>9.1f}{row['bound_seconds_per_epoch']:>7.1f}"
+            f"{row['times_bound']:>7.1f}x{row['training_seconds']:>9.1f}"
+            f"{row['accuracy_mean']:>17.2%} ({row['accuracy_min']:.2%}-{row['accuracy_max']:.2%})"
+            f"{row['peak_mb']:>9.0f}"
         )
-    cnn = next((r for r in results if r["name"] == "cnn"), None)
     lines.append("")
-    if cnn is not None:
+    for target in TARGETS:
+        reached = [row for row in report["rows"] if row["accuracy_mean"] >= target]
+        best = min(reached, key=lambda row: row["training_seconds"], default=None)
         lines.append(
-            f"speed-up = the original CNN's training seconds to reach its own final accuracy "
-            f"({cnn['final_accuracy']:.2%}) / this model's seconds to reach it; "
-            "'at 99.25%': the same ratio of the times to 99.25 % ('> N': the original CNN "
-            "never got there, so its whole training time is a lower bound; '-': this model "
-            "never got there)."
+            f"fastest to {target:.2%} (mean over the seeds): "
+            + (f"{best['title']}, {best['training_seconds']:.1f} s" if best else "none")
         )
     lines.append(
-        "Training seconds exclude the test evaluation after each epoch; s/epoch is the median "
-        "epoch (the first one includes tracing). Peak MB: the ru_maxrss of the model's process."
+        "s/epoch: the median epoch of each run (validation included), mean over the seeds; "
+        "bound: the epoch's floating-point operations / the matmul rate; train s: the whole fit."
     )
     return "\n".join(lines)
 
 
 def compare(old: dict, new: dict) -> str:
-    """Both tables, then the change per model in s/epoch, time to 99.25 % and accuracy."""
+    """Two reports, then each model's change in seconds per epoch, training seconds, accuracy."""
     lines = ["=== OLD", table(old), "", "=== NEW", table(new), "", "=== NEW vs OLD"]
-    old_by_name = {r["name"]: r for r in old["results"]}
-    for result in new["results"]:
-        before = old_by_name.get(result["name"])
-        if before is None:
-            lines.append(f"{result['title']:<34} only in the new run")
+    before = {row["name"]: row for row in old["rows"]}
+    for row in new["rows"]:
+        was = before.get(row["name"])
+        if was is None:
+            lines.append(f"{row['title']:<36}only in the new run")
             continue
-        parts = [
-            f"s/epoch {before['seconds_per_epoch']:.1f} -> {result['seconds_per_epoch']:.1f} "
-            f"({result['seconds_per_epoch'] / before['seconds_per_epoch']:.2f}x)"
-        ]
-        old_t, new_t = before["seconds_to"]["0.9925"], result["seconds_to"]["0.9925"]
-        if old_t and new_t:
-            parts.append(f"to 99.25% {old_t:.1f} -> {new_t:.1f} s")
-        parts.append(f"final {before['final_accuracy']:.2%} -> {result['final_accuracy']:.2%}")
-        lines.append(f"{result['title']:<34} " + "; ".join(parts))
-    if old.get("feed", "arrays") != new.get("feed", "arrays"):
-        lines.append("Note: the two runs feed the batches differently (see 'Batches fed from').")
-    if old.get("quick") != new.get("quick"):
-        lines.append("Note: one run is --quick and the other is not: they are not comparable.")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# The command
-# ---------------------------------------------------------------------------
-
-
-def run_worker(name: str, quick: bool, float32: bool, feed: str) -> dict:
-    """Run one model in a fresh Python process and return its measurements."""
-    with tempfile.TemporaryDirectory(prefix="mnist-bench-") as folder:
-        result_path = Path(folder) / "result.json"
-        stderr_path = Path(folder) / "stderr.txt"
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", name]
-        command += ["--result", str(result_path)]
-        command += ["--quick"] if quick else []
-        command += ["--float32"] if float32 else []
-        command += ["--feed", feed]
-        environment = dict(os.environ)
-        environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        environment["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(PROJECT), environment.get("PYTHONPATH", "")])
+        ratio = row["seconds_per_epoch"] / was["seconds_per_epoch"]
+        lines.append(
+            f"{row['title']:<36}s/epoch {was['seconds_per_epoch']:.1f} -> "
+            f"{row['seconds_per_epoch']:.1f} ({ratio:.2f}x); "
+            f"train s {was['training_seconds']:.1f} -> {row['training_seconds']:.1f}; "
+            f"accuracy {was['accuracy_mean']:.2%} -> {row['accuracy_mean']:.2%}"
         )
-        with stderr_path.open("w") as stderr:
-            completed = subprocess.run(command, env=environment, stderr=stderr, check=False)
-        if completed.returncode != 0 or not result_path.is_file():
-            tail = "\n".join(stderr_path.read_text(errors="replace").splitlines()[-25:])
-            raise RuntimeError(
-                f"The benchmark of {name!r} failed (exit code {completed.returncode}). "
-                f"The end of its error output:\n{tail}"
-            )
-        return json.loads(result_path.read_text())
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="a 1-2 minute run, not comparable")
     parser.add_argument(
         "--models",
         nargs="+",
         choices=list(MODELS),
-        default=list(MODELS),
+        default=DEFAULT_MODELS,
         metavar="NAME",
-        help=f"models to run, in order (default: all: {' '.join(MODELS)})",
+        help=f"models to run (default: {' '.join(DEFAULT_MODELS)})",
     )
-    parser.add_argument(
-        "--float32", action="store_true", help="float32 for every model (no mixed bfloat16)"
-    )
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3], help="default: 1 2 3")
+    parser.add_argument("--float32", action="store_true", help="no mixed bfloat16 anywhere")
     parser.add_argument(
         "--feed",
-        choices=list(FEEDS),
-        default="dataset",
-        help="how fit gets its batches (default: dataset, as in the notebooks)",
+        choices=["arrays", "dataset"],
+        default="arrays",
+        help="NumPy arrays to fit (default, as the notebooks) or make_dataset",
     )
-    parser.add_argument(
-        "--out", default=str(PROJECT / "build" / "bench"), help="folder for the JSON results"
-    )
-    parser.add_argument(
-        "--compare",
-        nargs="+",
-        metavar="JSON",
-        help="OLD.json: run, then compare with it; OLD.json NEW.json: only compare the two",
-    )
+    parser.add_argument("--quick", action="store_true", help="a short run that checks it works")
+    parser.add_argument("--out", default=str(PROJECT / "build" / "bench"), help="folder for JSON")
+    parser.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two runs")
     parser.add_argument("--worker", choices=list(MODELS), help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # fmt: skip
 
     if args.worker:
-        train_one(args.worker, args.quick, args.float32, args.feed, Path(args.result))
+        result = train_one(args.worker, args.seeds[0], args.quick, args.float32, args.feed)
+        Path(args.result).write_text(json.dumps(result))
         return 0
-
-    if args.compare and len(args.compare) > 2:
-        parser.error("--compare takes OLD.json, or OLD.json NEW.json")
-    old = None
     if args.compare:
         try:
-            old = json.loads(Path(args.compare[0]).read_text())
-            if len(args.compare) == 2:
-                print(compare(old, json.loads(Path(args.compare[1]).read_text())))
-                return 0
+            old, new = (json.loads(Path(path).read_text()) for path in args.compare)
         except (OSError, json.JSONDecodeError) as error:
             parser.error(f"cannot read {error}")
+        print(compare(old, new))
+        return 0
 
-    from mnist_helpers.models import bfloat16_flags, cpu_name, onednn_enabled
-
+    seeds = args.seeds[:1] if args.quick else args.seeds
     created = dt.datetime.now().astimezone()
-    load_before = load_average()
-    print(
-        f"Benchmark{' (QUICK: not comparable with a full run)' if args.quick else ''}: "
-        f"{', '.join(args.models)}; each model in its own process. Load average: {load_before}",
-        flush=True,
-    )
-    results = []
+    gflops = matmul_gflops()
+    print(f"float32 matmul: {gflops:.0f} GFLOP/s. Runs: {args.models} x seeds {seeds}", flush=True)
+    runs = []
     for name in args.models:
-        print(f"--- {name}: {MODELS[name]['title']}", flush=True)
-        try:
-            results.append(run_worker(name, args.quick, args.float32, args.feed))
-        except RuntimeError as error:
-            print(error, file=sys.stderr)
-            return 1
-    summarise(results)
-    first = results[0]
-    data = (
-        f"{first['train_images']:,} training images (all of them, no validation split), "
-        f"{first['test_images']:,} test images"
-    )
-    if first["train_images"] < 60_000 and not args.quick:
-        data += " -- NOT the full MNIST: set MNIST_DATA=/path/to/mnist.npz"
+        for seed in seeds:
+            try:
+                run = run_worker(name, seed, args)
+            except RuntimeError as error:
+                print(error, file=sys.stderr)
+                return 1
+            runs.append(run)
+            print(f"  {name} seed {seed}: {run['training_seconds']:.1f} s, "
+                  f"{run['test_accuracy']:.2%}", flush=True)  # fmt: skip
+    data = f"{runs[0]['train_images'] + runs[0]['valid_images']:,} training images"
+    if runs[0]["train_images"] + runs[0]["valid_images"] < 60_000 and not args.quick:
+        data += " -- NOT the full MNIST: run `make data` or set MNIST_DATA"
     report = {
         "created": created.isoformat(timespec="seconds"),
         "quick": args.quick,
         "feed": args.feed,
+        "seeds": seeds,
         "data": data,
-        "data_source": os.environ.get("MNIST_DATA") or "auto (Keras' cache or the sample)",
-        "machine": {
-            "cpu": cpu_name(),
-            "cores": os.cpu_count(),
-            "bfloat16_flags": bfloat16_flags(),
-            "onednn": onednn_enabled(),
-            "bfloat16_used": any(r["precision"] == "mixed_bfloat16" for r in results),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "tensorflow": first["tensorflow"],
-            "keras": first["keras"],
-            "numpy": first["numpy"],
-            "tf_env": {key: value for key, value in os.environ.items() if key.startswith("TF_")},
-            "load_before": load_before,
-            "load_after": load_average(),
-        },
-        "thresholds": list(THRESHOLDS),
-        "results": results,
+        "machine": machine(gflops),
+        "rows": summarise(runs, gflops),
+        "runs": runs,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-{created.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
+    path = out / f"bench-{created:%Y%m%d-%H%M%S}{'-quick' * args.quick}.json"
     path.write_text(json.dumps(report, indent=1))
-    (out / "latest.json").write_text(json.dumps(report, indent=1))
-    print()
-    print(compare(old, report) if old is not None else table(report))
-    print(f"\nSaved {path} and {out / 'latest.json'}")
+    print(f"\n{table(report)}\n\nSaved {path}")
     return 0
 
 

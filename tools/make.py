@@ -247,7 +247,11 @@ def test(pytest_args: list[str]) -> None:
     pytest = [str(venv_bin("python")), "-m", "pytest", "-p", "tests.plugin"]
     # tests/plugin.py writes the small copies that nbval runs to build/test/small.
     small = str(Path("build") / "test" / "small")
-    run([*pytest, "--nbval-lax", small, "tests", *pytest_args], cwd=PROJECT, env=env)
+    run(
+        [*pytest, "--durations=15", "--nbval-lax", small, "tests", *pytest_args],
+        cwd=PROJECT,
+        env=env,
+    )
 
 
 def check() -> None:

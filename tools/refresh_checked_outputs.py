@@ -2,8 +2,8 @@
 
     python tools/refresh_checked_outputs.py [NB ...]
 
-nbval compares the cells tagged `nbval-check-output` with the output stored in
-the notebook. Run this after changing such a cell, or after an upgrade that
+The browser test compares the cells tagged `nbval-check-output` with the
+output stored in the notebook. Run this after changing such a cell, or after an upgrade that
 legitimately changes its output (read the diff first: that is what CI is
 there to catch). Each notebook is executed at the small settings of the test
 runs (tests/small_runs.json), on the bundled sample, with its build files in a
