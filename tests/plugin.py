@@ -40,7 +40,8 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
-    if not getattr(config.option, "nbval_lax", False):
+    # Once, in the process that starts pytest-xdist's workers, before they collect.
+    if not getattr(config.option, "nbval_lax", False) or hasattr(config, "workerinput"):
         return
     shutil.rmtree(SMALL, ignore_errors=True)
     for source in sources():
@@ -61,11 +62,14 @@ def pytest_collection_modifyitems(items):
         if hasattr(item, "output_timeout"):
             item.output_timeout = 60
 
-    def notebooks_first(item):
-        return 0 if Path(str(item.fspath)).parent == SMALL else 1
+    def longest_first(item):
+        path = Path(str(item.fspath))
+        return 0 if path.name == "test_browser.py" else 1 if path.parent == SMALL else 2
 
-    # Before the browser test fills its own build folder; stable: cells stay in order.
-    items.sort(key=notebooks_first)
+    # Two workers (make test runs pytest -n 2, each file on one worker): the browser
+    # run, the longest, starts first on one; the rest share the other. Stable: the
+    # cells of a notebook and the tests of a file stay in order.
+    items.sort(key=longest_first)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -247,8 +247,11 @@ def test(pytest_args: list[str]) -> None:
     pytest = [str(venv_bin("python")), "-m", "pytest", "-p", "tests.plugin"]
     # tests/plugin.py writes the small copies that nbval runs to build/test/small.
     small = str(Path("build") / "test" / "small")
+    # Two workers, each test file (and each notebook) whole on one: the browser run
+    # on one, the rest on the other. --durations says where the time went.
+    workers = ["-n", "2", "--dist", "loadfile", "--durations=15"]
     run(
-        [*pytest, "--durations=15", "--nbval-lax", small, "tests", *pytest_args],
+        [*pytest, *workers, "--nbval-lax", small, "tests", *pytest_args],
         cwd=PROJECT,
         env=env,
     )
