@@ -44,6 +44,37 @@ def find_build_dir(build_dir: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def check_history(history: object, caller: str) -> dict[str, list[float]]:
+    """Return ``history`` as a dict of per-epoch lists, or raise ValueError naming ``caller``.
+
+    Takes ``history.history`` from ``model.fit``, or the History object itself.
+    It must hold accuracy, val_accuracy, loss and val_loss, as many values each.
+    """
+    if not isinstance(history, dict) and isinstance(getattr(history, "history", None), dict):
+        history = history.history  # the History object that model.fit returns
+    if not isinstance(history, dict):
+        raise ValueError(
+            f"{caller} expects a dict of per-epoch values such as history.history "
+            f"(from model.fit) or load_history(...)[0], but got a {type(history).__name__}."
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in history]
+    if missing:
+        raise ValueError(
+            f"{caller} needs {', '.join(REQUIRED_KEYS)}, but the history has no "
+            f"{', '.join(missing)} (it has: {', '.join(sorted(history)) or 'nothing'}). "
+            "Compile with metrics=['accuracy'] and fit with validation_split or "
+            "validation_data, e.g. model.fit(..., validation_data=(x_valid, y_valid)), "
+            "to record them."
+        )
+    lengths = {key: len(history[key]) for key in REQUIRED_KEYS}
+    if len(set(lengths.values())) != 1 or not lengths["loss"]:
+        raise ValueError(
+            f"{caller} needs one value per epoch in each of {', '.join(REQUIRED_KEYS)}, "
+            f"the same number in each, but got lengths {lengths}."
+        )
+    return history
+
+
 def save_history(
     history: dict[str, list[float]],
     path: str | os.PathLike,
@@ -62,14 +93,7 @@ def save_history(
     Returns:
         The path written. The file is written whole or not at all.
     """
-    missing = [key for key in REQUIRED_KEYS if key not in history]
-    if missing:
-        raise ValueError(
-            f"The history has no {', '.join(missing)} (it has: "
-            f"{', '.join(history) or 'nothing'}). Train with validation data, "
-            "e.g. model.fit(..., validation_data=(x_valid, y_valid)), and pass "
-            "history.history."
-        )
+    history = check_history(history, "save_history")
     record = {
         "history": {key: [float(v) for v in values] for key, values in history.items()},
         "details": details,

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mnist_helpers.history import REQUIRED_KEYS
+from mnist_helpers.history import check_history
 
 
 def plot_digits(
@@ -80,7 +80,7 @@ def plot_history(history: dict[str, list[float]], title: str) -> Figure:
     Returns:
         A Figure with two axes: accuracy (left) and loss (right).
     """
-    history = _check_history(history)
+    history = check_history(history, "plot_history")
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, (acc_axis, loss_axis) = plt.subplots(1, 2, figsize=(11, 4))
     for axis, metric in ((acc_axis, "accuracy"), (loss_axis, "loss")):
@@ -163,29 +163,3 @@ def _check_digits(values: np.ndarray, what: str, count: int) -> None:
             f"plot_digits expects {what} with digits 0..9, but got values from "
             f"{values.min()} to {values.max()}."
         )
-
-
-def _check_history(history: object) -> dict[str, list[float]]:
-    """Return the dict of a history (or of Keras' History object), or raise ValueError."""
-    if not isinstance(history, dict) and isinstance(getattr(history, "history", None), dict):
-        history = history.history  # the History object that model.fit returns
-    if not isinstance(history, dict):
-        raise ValueError(
-            "plot_history expects a dict of per-epoch values such as history.history "
-            f"(from model.fit) or load_history(...)[0], but got a {type(history).__name__}."
-        )
-    missing = [key for key in REQUIRED_KEYS if key not in history]
-    if missing:
-        raise ValueError(
-            f"plot_history needs {', '.join(REQUIRED_KEYS)}, but the history has no "
-            f"{', '.join(missing)} (it has: {', '.join(sorted(history)) or 'nothing'}). "
-            "Compile with metrics=['accuracy'] and fit with validation_split or "
-            "validation_data to record them."
-        )
-    lengths = {key: len(history[key]) for key in REQUIRED_KEYS}
-    if len(set(lengths.values())) != 1 or not lengths["loss"]:
-        raise ValueError(
-            f"plot_history needs one value per epoch in each of {', '.join(REQUIRED_KEYS)}, "
-            f"the same number in each, but got lengths {lengths}."
-        )
-    return history
