@@ -33,7 +33,7 @@ help:
 	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
 	@echo "make check   check this machine is ready for the workshop"
 	@echo "make data    download the full MNIST once (or: make data FROM=<file or folder>)"
-	@echo "make bench   time the original models against the fast CNN (QUICK=1: short run; FEED=arrays)"
+	@echo "make bench   time the original models against the fast CNN (QUICK=1: short run; FEED=dataset)"
 	@echo "make student student copies (no solutions, no outputs) in $(BUILD)/student and a zip"
 	@echo "make html    the executed notebooks as HTML pages in $(BUILD)/html"
 	@echo "make setup   create .venv with the pinned packages (make dev: with the test tools)"
