@@ -20,8 +20,8 @@ ends, on average over the seeds, at 99.25 % on the test set.
 - ``fast_cnn_aug``: notebook 11's wider model with augmentation, 8 epochs,
   batch 256, all 60,000 images.
 The fast models compute in mixed bfloat16 where the CPU has native bfloat16
-and oneDNN is on (as notebook 11 decides), else in float32; ``--float32``
-forces float32.
+and oneDNN is on, else in float32 (notebook 11 trains them in float32;
+notebook 14 measures what bfloat16 changes); ``--float32`` forces float32.
 
 For each model the table gives the mean over the seeds of the seconds per
 epoch (each run's median epoch, validation included where there is one) and
