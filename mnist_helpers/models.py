@@ -260,8 +260,8 @@ def onednn_enabled() -> bool:
     return bool(_pywrap_util_port.IsMklEnabled())
 
 
-def bfloat16_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
-    """The CPU flags of ``cpuinfo`` that mean native bfloat16: avx512_bf16, amx_bf16."""
+def cpu_flags(wanted: tuple[str, ...], cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
+    """Those of the CPU flags ``wanted`` that ``cpuinfo`` lists (Linux; elsewhere [])."""
     try:
         text = Path(cpuinfo).read_text(errors="replace")
     except OSError:
@@ -269,5 +269,10 @@ def bfloat16_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
     for line in text.splitlines():
         if line.startswith("flags"):
             found = set(line.partition(":")[2].split())
-            return sorted(found & {"avx512_bf16", "amx_bf16"})
+            return [flag for flag in wanted if flag in found]
     return []
+
+
+def bfloat16_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
+    """The CPU flags of ``cpuinfo`` that mean native bfloat16: amx_bf16, avx512_bf16."""
+    return cpu_flags(("amx_bf16", "avx512_bf16"), cpuinfo)

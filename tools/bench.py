@@ -77,15 +77,6 @@ MODELS = {
 DEFAULT_MODELS = ["fast_cnn_1", "fast_cnn_2", "fast_cnn_3", "fast_cnn_aug", "dense", "cnn"]
 
 
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> list[str]:
-    """The vector-instruction flags of ``VECTOR_FLAGS`` this CPU has (Linux; else [])."""
-    try:
-        line = next(x for x in Path(cpuinfo).read_text().splitlines() if x.startswith("flags"))
-    except (OSError, StopIteration):
-        return []
-    return [flag for flag in VECTOR_FLAGS if flag in line.split()]
-
-
 def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
     """NumPy's float32 matrix-multiply rate here, in GFLOP/s (the best of ``repeats``)."""
     import numpy as np
@@ -267,12 +258,12 @@ def machine(gflops: float) -> dict:
     import keras
     import tensorflow as tf
 
-    from mnist_helpers.models import cpu_name, onednn_enabled
+    from mnist_helpers.models import cpu_flags, cpu_name, onednn_enabled
 
     return {
         "cpu": cpu_name(),
         "cores": os.cpu_count(),
-        "flags": cpu_flags(),
+        "flags": cpu_flags(VECTOR_FLAGS),
         "onednn": onednn_enabled(),
         "threads": {
             key: os.environ.get(key, "default")
