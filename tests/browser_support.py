@@ -331,7 +331,10 @@ def run_in_lab(
 ) -> LabRun:
     """Open a notebook in JupyterLab, run all its cells, save it, and read it back.
 
-    ``notebook_path`` must be under the project (the server's root). The page
+    ``browser`` is a Playwright browser context (or browser): in one context the
+    pages share the HTTP and code caches, so JupyterLab's scripts are compiled
+    once, not for every notebook. ``notebook_path`` must be under the project
+    (the server's root). The page
     is closed and the notebook's kernel shut down at the end, whatever happens.
     ``after_run(page, run)``, if given, is called once all cells have run, with
     the kernel still alive (to use a widget the notebook shows).
@@ -339,7 +342,7 @@ def run_in_lab(
     relative = notebook_path.resolve().relative_to(PROJECT).as_posix()
     run = LabRun(path=relative)
     start = time.monotonic()
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page()
     try:
         page.goto(f"{server.base_url}/lab/tree/{relative}?token={server.token}&reset")
         page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)

@@ -24,6 +24,8 @@ SETTINGS = json.loads((Path(__file__).with_name("small_runs.json")).read_text())
 # so that their "run alone" branch is tested (tests/plugin.py).
 READ_OTHERS = SETTINGS["read what others saved"]
 BUDGET_SECONDS = SETTINGS["seconds per notebook"]
+# The browser test runs two notebooks at a time: these, in order, beside the others.
+SECOND_STREAM = SETTINGS["second browser stream"]
 
 
 def sources() -> list[Path]:

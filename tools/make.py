@@ -249,7 +249,7 @@ def test(pytest_args: list[str]) -> None:
     small = str(Path("build") / "test" / "small")
     # Two workers, each test file (and each notebook) whole on one: the browser run
     # on one, the rest on the other. --durations says where the time went.
-    workers = ["-n", "2", "--dist", "loadfile", "--durations=15"]
+    workers = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "--durations=15"]
     run(
         [*pytest, *workers, "--nbval-lax", small, "tests", *pytest_args],
         cwd=PROJECT,
@@ -284,21 +284,23 @@ def main(argv: list[str] | None = None) -> int:
     setup_parser.add_argument("--dev", action="store_true", help="add the test tools")
     setup_parser.add_argument("--python", help="the Python to build .venv with")
     commands.add_parser("lab", help="open the tutorial in JupyterLab")
-    test_parser = commands.add_parser("test", help="run every check CI runs")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    commands.add_parser("test", help="run every check CI runs (what follows goes to pytest)")
     commands.add_parser("check", help="check this machine is ready for the workshop")
     data_parser = commands.add_parser("data", help="download the full MNIST once (Keras)")
     data_parser.add_argument("--from", dest="copy", help="a copy of Keras' mnist.npz")
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "test":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after `test` goes to pytest, in its order
+        argv, extra = ["test"], argv[1:]
+    else:
+        argv, extra = argv, []
+    args = parser.parse_args(argv)
     try:
         if args.command == "setup":
             setup(dev=args.dev, python=args.python)
         elif args.command == "lab":
             lab()
         elif args.command == "test":
-            test([*args.pytest_args, *extra])
+            test(extra)
         elif args.command == "data":
             data(args.copy)
         else:
