@@ -243,6 +243,9 @@ def test(pytest_args: list[str]) -> None:
         "MNIST_DATA": str(SAMPLE),
         "MNIST_BUILD_DIR": str(PROJECT / "build" / "test" / "nbval"),
         "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        # Three processes share the cores (two notebooks and the other tests): OpenMP's
+        # threads (NumPy's BLAS, scikit-learn, xgboost) would wait on each other's turns.
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
     }
     pytest = [str(venv_bin("python")), "-m", "pytest", "-p", "tests.plugin"]
     # tests/plugin.py writes the small copies that nbval runs to build/test/small.
