@@ -162,3 +162,12 @@ def test_setup_finds_a_python_that_pyenv_installed_but_did_not_select(tmp_path, 
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
     monkeypatch.setattr(make.sys, "executable", str(fake_python(tmp_path, "old", "3 10")))
     assert make.find_python() == [str(real)]
+
+
+def test_make_py_test_passes_what_follows_to_pytest_in_its_order(monkeypatch):
+    given = []
+    monkeypatch.setattr(make, "test", given.append)
+    assert make.main(["test", "-p", "tests._extra", "-k", "data", "--maxfail=1"]) == 0
+    assert given == [["-p", "tests._extra", "-k", "data", "--maxfail=1"]]
+    with pytest.raises(SystemExit):  # the other commands still refuse what they do not know
+        make.main(["check", "--surprise"])
