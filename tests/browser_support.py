@@ -331,10 +331,8 @@ def run_in_lab(
 ) -> LabRun:
     """Open a notebook in JupyterLab, run all its cells, save it, and read it back.
 
-    ``browser`` is a Playwright browser context (or browser): in one context the
-    pages share the HTTP and code caches, so JupyterLab's scripts are compiled
-    once, not for every notebook. ``notebook_path`` must be under the project
-    (the server's root). The page
+    ``browser`` is a Playwright browser context (or browser), whose viewport the
+    page gets. ``notebook_path`` must be under the project (the server's root). The page
     is closed and the notebook's kernel shut down at the end, whatever happens.
     ``after_run(page, run)``, if given, is called once all cells have run, with
     the kernel still alive (to use a widget the notebook shows).

@@ -52,7 +52,7 @@ from small_runs import SECOND_STREAM, sources, write_small_copy
 from tools import handouts
 
 OUT = PROJECT / "build" / "test" / "browser"
-TIMEOUT = 300  # seconds per notebook; about 10-40 s each on 2 cores
+TIMEOUT = 300  # seconds per notebook; about 15-85 s each on 2 cores, two at a time
 SOURCES = sources()
 DRAWING_NOTEBOOK = "12_what_went_wrong"
 PLANTED_IN, PLANTED = "01_loading_data", "planted_error_01"  # a fault planted in a small notebook
@@ -175,7 +175,7 @@ def test_there_are_notebooks_to_run():
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda path: path.stem)
-def test_notebook_runs_in_jupyterlab_in_a_browser(source, lab, runs):
+def test_notebook_runs_in_jupyterlab_in_a_browser(source, runs):
     run, problems = runs[source.stem].result(timeout=3600)
     if run.drawn is not None and "predicted: 1" not in run.drawn:  # the drawing pad of 12
         problems.append(f"a vertical stroke was not read as a 1: {run.drawn!r}")
