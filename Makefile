@@ -18,7 +18,7 @@ BUILD := build
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # ONEDNN=0 or ONEDNN=1 switches TensorFlow's oneDNN CPU kernels off or on for
 # every command, e.g. `make test ONEDNN=0`: on a CPU with AVX-512 that gives
-# what most laptops get (oneDNN off, float32, channels-last convolutions only).
+# what a CPU without oneDNN gets (float32, channels-last convolutions only).
 ifdef ONEDNN
 export TF_ENABLE_ONEDNN_OPTS := $(ONEDNN)
 endif
@@ -28,7 +28,7 @@ endif
 help:
 	@echo "make lab     open the tutorial in JupyterLab (127.0.0.1, with a token)"
 	@echo "make test    ruff, unit tests and every notebook, offline (ONEDNN=0: as on a CPU"
-	@echo "             where TensorFlow's oneDNN kernels are off, like most laptops)"
+	@echo "             where TensorFlow leaves its oneDNN kernels off)"
 	@echo "make test-compat  every notebook with Colab's versions, then the newest (online)"
 	@echo "make run     execute every notebook at full settings into $(BUILD)/notebooks"
 	@echo "make check   check this machine is ready for the workshop"

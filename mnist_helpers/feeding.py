@@ -3,14 +3,14 @@
 ``model.fit(x_train, y_train, batch_size=128)`` works, and is how the original
 tutorial trains. Behind it, Keras (TensorFlow backend) builds a ``tf.data``
 pipeline whose buffers TensorFlow tunes while it runs ("autotuning"). With
-TensorFlow 2.21 on the 2-core machine this tutorial was measured on, throwing
-that pipeline away at the end of an epoch often waited for the tuning thread to
-wake up: a pause about as long as the epoch itself, with the CPU idle. The
-original CNN then took about 40 s for some epochs instead of 20 s, and the dense
-network 5 s instead of 2.5 s.
+TensorFlow 2.21 on the 2-core machines this tutorial was measured on, some
+epochs ended in a pause about as long as the epoch itself, with the CPU idle:
+fed the arrays, two of the original CNN's 12 epochs took 77-80 s and the
+others 37-56 s; fed by ``make_dataset``, every epoch took 36-45 s (README,
+"How the data is fed").
 
-``make_dataset`` builds the same kind of pipeline with autotuning switched off
-and fixed buffers: shuffle the examples each epoch, cut them into batches,
+``make_dataset`` builds a simpler pipeline, with autotuning switched off and
+fixed buffers: shuffle the examples each epoch, cut them into batches,
 and prepare the next batch while the model trains on the current one.
 """
 
