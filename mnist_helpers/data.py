@@ -80,7 +80,10 @@ GET_FULL_FASHION_MNIST = (
 SSL_HINT = (
     " Python could not check the download server's SSL certificate: on macOS run "
     "'Install Certificates.command' from your Python folder in Applications; "
-    "elsewhere `pip install --upgrade certifi`."
+    "elsewhere install the system's CA certificates (Debian, Ubuntu: "
+    "`sudo apt-get install ca-certificates`); Keras downloads with Python's urllib, "
+    "which trusts those, not the certifi package. Behind a proxy that replaces "
+    "certificates, use a copy of the data instead."
 )
 
 

@@ -348,7 +348,7 @@ def test_full_with_ssl_failure_mentions_certificates(monkeypatch, keras_mnist):
         load_mnist("full")
     message = str(info.value)
     assert "Install Certificates.command" in message
-    assert "pip install --upgrade certifi" in message
+    assert "apt-get install ca-certificates" in message
 
 
 @pytest.mark.parametrize(
@@ -435,7 +435,7 @@ def test_auto_ssl_failure_warning_mentions_certificates(monkeypatch, keras_mnist
     monkeypatch.setattr(keras_mnist, "load_data", fail_with(offline_error(SSL_REASON)))
     with pytest.warns(
         UserWarning,
-        match="CERTIFICATE_VERIFY_FAILED.*Install Certificates.command.*--upgrade certifi",
+        match="CERTIFICATE_VERIFY_FAILED.*Install Certificates.command.*ca-certificates",
     ):
         load_mnist()
 
