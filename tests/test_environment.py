@@ -2,6 +2,7 @@
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -150,6 +151,38 @@ def test_make_setup_with_an_unsuitable_python_stops_and_says_why(tmp_path, monke
     assert printed.startswith("Setup stopped: This tutorial needs Python 3.11 to 3.13"), printed
     assert f"{old} is Python 3.10" in printed
     assert not (tmp_path / ".venv").exists()
+
+
+VENV_WITHOUT_PIP = """#!/bin/sh
+# Like Debian's Python without python3.X-venv: `-m venv` leaves a Python without pip, and fails.
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+    mkdir -p "$3/bin"
+    printf '#!/bin/sh\\n[ "$1" = "-m" ] && exit 1\\necho "3 12"\\n' > "$3/bin/python"
+    chmod +x "$3/bin/python"
+    echo "The virtual environment was not created: ensurepip is not available." >&2
+    exit 1
+fi
+echo "3 12"
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fake interpreters are shell scripts")
+def test_setup_without_the_venv_package_says_what_to_install_and_leaves_no_venv(
+    tmp_path, monkeypatch, capsys
+):
+    venv = tmp_path / ".venv"
+    monkeypatch.setattr(make, "VENV", venv)  # never the real one
+    python = tmp_path / "python3.12"
+    python.write_text(VENV_WITHOUT_PIP)
+    python.chmod(0o755)
+    # A .venv that an earlier failed run left, with a Python but no pip, is made again.
+    subprocess.run([str(python), "-m", "venv", str(venv)], capture_output=True)
+    assert (venv / "bin" / "python").exists()
+    assert make.main(["setup", "--python", str(python)]) == 1
+    printed = capsys.readouterr()
+    assert "does not hold a working Python 3.11 to 3.13 with pip" in printed.out
+    assert "python3.12-venv" in printed.err and "was removed" in printed.err
+    assert not venv.exists()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fake interpreters are shell scripts")

@@ -147,14 +147,24 @@ def setup(dev: bool = False, python: str | None = None) -> None:
     if stamp.is_file() and stamp.read_text() == stamp_of(requirements):
         return
     venv_python = venv_bin("python")
-    if venv_python.exists() and python_version([str(venv_python)]) not in supported_pythons():
-        print(f"{VENV} does not hold a working {supported()}: making it again.", flush=True)
+    pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check"]
+    if venv_python.exists() and (
+        python_version([str(venv_python)]) not in supported_pythons()
+        or subprocess.run([*pip, "--version"], capture_output=True).returncode != 0
+    ):
+        print(f"{VENV} does not hold a working {supported()} with pip: making it again.")
         shutil.rmtree(VENV)
     if not venv_python.exists():
         command = find_python(python)
         print(f"Creating {VENV} with {' '.join(command)}", flush=True)
-        run([*command, "-m", "venv", str(VENV)])
-    pip = [str(venv_python), "-m", "pip", "--disable-pip-version-check"]
+        if subprocess.run([*command, "-m", "venv", str(VENV)]).returncode != 0:
+            shutil.rmtree(VENV, ignore_errors=True)
+            raise SetupError(
+                f"`{' '.join(command)} -m venv` failed (its message is above), so {VENV} "
+                "was removed. On Debian and Ubuntu, Python's venv module is a package of its "
+                "own: `sudo apt-get install python3.X-venv` (X: the minor version, e.g. "
+                "python3.12-venv); then run this again."
+            )
     print(f"Installing the packages of {requirements.name} (a few minutes, once)", flush=True)
     run([*pip, "install", "--quiet", "-r", str(requirements)])
     run([*pip, "install", "--quiet", "--no-deps", "--editable", str(PROJECT)])
