@@ -4,10 +4,11 @@
 tutorial trains. Behind it, Keras (TensorFlow backend) builds a ``tf.data``
 pipeline whose buffers TensorFlow tunes while it runs ("autotuning"). With
 TensorFlow 2.21 on the 2-core machines this tutorial was measured on, some
-epochs ended in a pause about as long as the epoch itself, with the CPU idle:
-fed the arrays, two of the original CNN's 12 epochs took 77-80 s and the
-others 37-56 s; fed by ``make_dataset``, every epoch took 36-45 s (README,
-"How the data is fed").
+epochs began with a pause of several seconds, with the CPU idle, while Keras
+made the epoch's iterator and freed the previous one; with autotuning off
+there was none. In whole runs: fed the arrays, two of the original CNN's 12
+epochs took 77-80 s and the others 37-56 s; fed by ``make_dataset``, every
+epoch took 36-45 s (README, "How the data is fed").
 
 ``make_dataset`` builds a simpler pipeline, with autotuning switched off and
 fixed buffers: shuffle the examples each epoch, cut them into batches,
