@@ -17,6 +17,8 @@ ends, on average over the seeds, at 99.25 % on the test set.
 - ``fast_cnn_1``, ``fast_cnn_2``, ``fast_cnn_3``: notebook 11's fast CNN
   (``build_fast_cnn``: Adam with a one-cycle schedule over the whole run,
   label smoothing), 1, 2 or 3 epochs on all 60,000 training images, batch 128.
+- ``fast_cnn_s2_1``: the fast CNN with a strided first convolution and batch
+  normalization (notebook 14), peak learning rate 0.015, 1 epoch.
 - ``fast_cnn_aug``: notebook 11's wider model with augmentation, 8 epochs,
   batch 256, all 60,000 images.
 The fast models compute in mixed bfloat16 where the CPU has native bfloat16
@@ -70,6 +72,10 @@ MODELS = {
     **{f"fast_cnn_{n}": {"title": f"fast CNN, {n} epoch{'s' * (n > 1)}", "epochs": n, "quick": 1,
                          "batch_size": 128, "validation": False, "precision": "auto",
                          "filters": (16, 32, 64), "augment": False} for n in (1, 2, 3)},
+    "fast_cnn_s2_1": {"title": "fast CNN, stride 2 + BN, 1 epoch", "epochs": 1, "quick": 1,
+                      "batch_size": 128, "validation": False, "precision": "auto",
+                      "filters": (16, 32, 64), "augment": False, "first_stride": 2,
+                      "batch_norm": True, "peak_learning_rate": 0.015},
     "fast_cnn_aug": {"title": "fast CNN x2 + augmentation, 8 ep.", "epochs": 8, "quick": 2,
                      "batch_size": 256, "validation": False, "precision": "auto",
                      "filters": (32, 64, 128), "augment": True},
@@ -157,7 +163,11 @@ def train_one(name: str, seed: int, quick: bool, float32: bool, feed: str) -> di
                 data_format,
                 filters=spec["filters"],
                 augment=spec["augment"],
-                learning_rate=one_cycle_schedule(steps),
+                first_stride=spec.get("first_stride", 1),
+                batch_norm=spec.get("batch_norm", False),
+                learning_rate=one_cycle_schedule(
+                    steps, peak_learning_rate=spec.get("peak_learning_rate", 5e-3)
+                ),
             )
 
         def prepare(images):
