@@ -58,6 +58,20 @@ def test_fast_cnn_options_batch_norm_and_width():
     assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [64, 10]
 
 
+def test_fast_cnn_first_stride_replaces_the_first_pooling_with_the_same_weights():
+    model = build_fast_cnn(first_stride=2)
+    assert layer_kinds(model) == [
+        "Conv2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten", "Dense", "Dense",
+    ]  # fmt: skip
+    assert [tuple(layer.output.shape[1:3]) for layer in model.layers[:4]] == [
+        (14, 14), (14, 14), (7, 7), (7, 7),
+    ]  # fmt: skip
+    assert model.count_params() == build_fast_cnn().count_params()
+    with_bn = build_fast_cnn(first_stride=2, batch_norm=True)
+    assert layer_kinds(with_bn)[:3] == ["Conv2D", "BatchNormalization", "ReLU"]
+    assert tuple(with_bn.layers[0].output.shape[1:3]) == (14, 14)
+
+
 def test_fast_cnn_augments_only_while_training_and_never_flips():
     plain = build_fast_cnn()
     augmented = build_fast_cnn(augment=True)
