@@ -105,8 +105,9 @@ def build_fast_cnn(
     """The fast CNN of notebook 11, compiled with Adam and label smoothing.
 
     Three 3 x 3 convolutions with ReLU; a 2 x 2 max pooling after each of the
-    first two, so that the wider convolutions run on 14 x 14 and 7 x 7 maps
-    instead of 28 x 28; then a dense layer and the softmax::
+    first two (after the second only with ``first_stride=2``), so that the
+    wider convolutions run on 14 x 14 and 7 x 7 maps instead of 28 x 28;
+    then a dense layer and the softmax::
 
         Conv(f1) -> MaxPool -> Conv(f2) -> MaxPool -> Conv(f3) -> Flatten
         -> Dense(dense_units) -> Dense(10, softmax, float32)

@@ -152,7 +152,9 @@ def setup(dev: bool = False, python: str | None = None) -> None:
         python_version([str(venv_python)]) not in supported_pythons()
         or subprocess.run([*pip, "--version"], capture_output=True).returncode != 0
     ):
-        print(f"{VENV} does not hold a working {supported()} with pip: making it again.")
+        print(
+            f"{VENV} does not hold a working {supported()} with pip: making it again.", flush=True
+        )
         shutil.rmtree(VENV)
     if not venv_python.exists():
         command = find_python(python)
@@ -161,9 +163,9 @@ def setup(dev: bool = False, python: str | None = None) -> None:
             shutil.rmtree(VENV, ignore_errors=True)
             raise SetupError(
                 f"`{' '.join(command)} -m venv` failed (its message is above), so {VENV} "
-                "was removed. On Debian and Ubuntu, Python's venv module is a package of its "
-                "own: `sudo apt-get install python3.X-venv` (X: the minor version, e.g. "
-                "python3.12-venv); then run this again."
+                "was removed. On Debian and Ubuntu, the ensurepip that venv needs comes in a "
+                "package of its own: `sudo apt-get install python3.X-venv` (X: the minor "
+                "version, e.g. python3.12-venv); then run this again."
             )
     print(f"Installing the packages of {requirements.name} (a few minutes, once)", flush=True)
     run([*pip, "install", "--quiet", "-r", str(requirements)])
