@@ -6,9 +6,10 @@ pipeline whose buffers TensorFlow tunes while it runs ("autotuning"). With
 TensorFlow 2.21 on the 2-core machine measured, some epochs began with a
 pause, from several seconds to about as long as an epoch, with the CPU idle,
 while Keras made the epoch's iterator and freed the previous one; with
-autotuning off there was none. In whole runs: fed the arrays, two of the original CNN's 12
-epochs took 77-80 s and the others 37-56 s; fed by ``make_dataset``, every
-epoch took 36-45 s (README, "How the data is fed").
+autotuning off there was none (``tools/feeding_pause.py``). In whole runs:
+fed the arrays, two of the original CNN's 12 epochs took 77-80 s and the
+others 37-56 s; fed by ``make_dataset``, every epoch took 36-45 s (README,
+"How the data is fed").
 
 ``make_dataset`` builds a simpler pipeline, with autotuning switched off and
 fixed buffers: shuffle the examples each epoch, cut them into batches,

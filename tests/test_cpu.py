@@ -2,8 +2,9 @@
 
 TensorFlow's oneDNN kernels are on by default on some CPUs only (on Linux:
 those with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX) and off on the others,
-AVX2-only CPUs such as AMD's Zen 3 among them. `TF_ENABLE_ONEDNN_OPTS=0` or `=1` decides it for a
-process, so these tests run both cases in subprocesses, on any machine.
+AVX2-only CPUs such as AMD's Zen 3 among them. `TF_ENABLE_ONEDNN_OPTS=0` or
+`=1` decides it for a process, so these tests run both cases in subprocesses,
+on any machine.
 """
 
 import json
