@@ -4,15 +4,12 @@
 
 (``make check`` runs this; ``notebooks/00_setup_check.ipynb`` runs the same
 checks from Jupyter.) It prints ``OK   <name>: <detail>`` or
-``FAIL <name>: <detail> -> fix: <fix>`` for each check, then a summary line,
-and exits with 0 when every check passed, 1 otherwise.
-
-The checks: the Python version; the packages the notebooks need (compatible
-versions accepted); Keras 3 on TensorFlow; Jupyter's ``python3`` kernel; the
-data ``load_mnist()`` would use (looked at, never downloaded); a short
-training run that must learn; free memory; free disk space. Each is a
-function that takes what it needs as parameters and returns a ``Check``;
-none raises.
+``FAIL <name>: <detail> -> fix: <fix>`` per check, then a summary line, and
+exits with 0 when every check passed, 1 otherwise. The checks: the Python
+version; the packages the notebooks need; Keras 3 on TensorFlow; Jupyter's
+``python3`` kernel; the data ``load_mnist()`` would use (never downloaded); a
+short training run that must learn; free memory; free disk space. Each takes
+what it needs as parameters and returns a ``Check``; none raises.
 """
 
 from __future__ import annotations
@@ -37,23 +34,15 @@ from mnist_helpers.data import (
     sample_path,
 )
 
-# The project's folder when this package runs from a checkout (or an editable
-# install): requirements.txt, notebooks/ and build/ sit next to mnist_helpers/.
+# The project's folder in a checkout: requirements.txt, notebooks/ and build/ are there.
 PROJECT = Path(__file__).resolve().parent.parent
 GB = 1024**3
-MIN_MEMORY = 2 * GB
-MIN_DISK = 1 * GB
-
 FIX_SETUP = "run `make setup` in the project folder (`py tools\\make.py setup` on Windows)"
 
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one check.
-
-    ``name``: short name (``"python"``, ``"packages"`` ...); ``ok``: passed or
-    not; ``detail``: what was found; ``fix``: what to do when it failed.
-    """
+    """One check's result: its ``name``, whether it passed (``ok``), what was found, the fix."""
 
     name: str
     ok: bool
@@ -62,22 +51,16 @@ class Check:
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
-    """Return ``exc`` as ``Type: message``, on one line, cut to ``limit`` characters."""
-    text = " ".join(str(exc).split()) or "(no message)"
-    text = f"{type(exc).__name__}: {text}"
+    """``exc`` as ``Type: message`` on one line, cut to ``limit`` characters."""
+    text = f"{type(exc).__name__}: {' '.join(str(exc).split()) or '(no message)'}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-# ---------------------------------------------------------------------------
-# The checks
-# ---------------------------------------------------------------------------
-
-
 def supported_pythons(project: str | os.PathLike = PROJECT) -> list[tuple[int, int]]:
-    """The Python versions the tutorial supports, from ``requires-python``.
+    """The supported Pythons, from ``requires-python`` (``>=3.11,<3.14``: 3.11 to 3.13).
 
-    Read from the project's pyproject.toml in a checkout, else from the
-    installed package's metadata: ``>=3.11,<3.14`` gives 3.11, 3.12 and 3.13.
+    Read from ``<project>/pyproject.toml`` in a checkout, else from the
+    installed package's metadata.
     """
     path = Path(project) / "pyproject.toml"
     if path.is_file():
@@ -95,46 +78,41 @@ def check_python(
     supported: list[tuple[int, int]] | None = None,
 ) -> Check:
     """Python must be one of the ``supported`` versions (default: :func:`supported_pythons`)."""
-    supported = supported or supported_pythons()
+    (_, low), *_, (_, high) = supported or supported_pythons()
     found = ".".join(str(part) for part in version)
-    low, high = supported[0], supported[-1]
-    wanted = f"{low[0]}.{low[1]} to {high[0]}.{high[1]} supported, {low[0]}.{low[1]} tested in CI"
-    if tuple(version[:2]) not in supported:
-        return Check(
-            "python",
-            False,
-            f"Python {found} ({wanted}; TensorFlow 2.21 has no wheels for other versions)",
-            f"install Python {high[0]}.{high[1]} and run `make setup` again (it finds it), "
-            f"or `make setup PYTHON=/path/to/python{high[0]}.{high[1]}`",
-        )
-    return Check("python", True, f"Python {found} ({wanted})")
+    wanted = f"3.{low} to 3.{high} supported, 3.{low} tested in CI"
+    if tuple(version[:2]) in [(3, minor) for minor in range(low, high + 1)]:
+        return Check("python", True, f"Python {found} ({wanted})")
+    return Check(
+        "python",
+        False,
+        f"Python {found} ({wanted}; TensorFlow 2.21 has no wheels for other versions)",
+        f"install Python 3.{high} and run `make setup` again (it finds it), "
+        f"or `make setup PYTHON=/path/to/python3.{high}`",
+    )
 
 
 def check_packages(requirements: str | os.PathLike | None) -> Check:
-    """Every package of ``requirements`` must be installed, at a compatible version.
+    """Every exact pin (``name==version``) of ``requirements`` must be installed, compatibly.
 
-    ``requirements`` is the project's ``requirements.txt`` (what the notebooks
-    need; the test tools are not checked), or None outside a checkout, where
-    there are no pins to compare with (then the check passes). A version is
-    compatible when its major version is the pinned one (Keras 3.13 for 3.15,
-    as Colab has); the others are named in the detail. Lines that are not
-    exact pins (``name==version``) are not checked.
+    ``requirements`` is the project's ``requirements.txt`` (the notebooks'
+    packages, not the test tools), or None outside a checkout (then it passes).
+    A version is compatible when its major version is the pinned one (Keras
+    3.13 for 3.15, as Colab has); those are named in the detail. Pins whose
+    environment marker does not hold here are left out; JupyterLab is not
+    needed inside a notebook (Colab has none).
     """
     if requirements is None:
         return Check("packages", True, "not in a checkout (no requirements.txt): not checked")
     path = Path(requirements)
     if not path.is_file():
         return Check("packages", False, f"{path}: file not found", FIX_SETUP)
-
-    pins = []
-    for line in path.read_text().splitlines():
-        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)\s*(?:;([^#]*))?(#.*)?", line)
-        if match and for_this_platform(match[3]):
-            pins.append((match[1], match[2]))
+    pin = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)\s*(?:;([^#]*))?(#.*)?")
+    pins = [m for m in map(pin.fullmatch, path.read_text().splitlines()) if m and _here(m[3])]
     problems, others = [], []
-    for name, pinned in pins:
+    for name, pinned in (match.group(1, 2) for match in pins):
         if name == "jupyterlab" and "ipykernel" in sys.modules:
-            continue  # inside a notebook already (Colab has no JupyterLab): it is not needed
+            continue
         try:
             installed = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -152,15 +130,13 @@ def check_packages(requirements: str | os.PathLike | None) -> Check:
     return Check("packages", True, detail)
 
 
-def for_this_platform(marker: str | None) -> bool:
-    """Whether a requirement's environment marker (``sys_platform == "win32"`` ...) holds here."""
-    if not marker or not marker.strip():
-        return True
+def _here(marker: str | None) -> bool:
+    """Whether an environment marker (``sys_platform == "win32"`` ...) holds here."""
     try:
         from packaging.markers import Marker
     except ImportError:  # no packaging: check the line anyway
         return True
-    return Marker(marker.strip()).evaluate()
+    return not (marker and marker.strip()) or Marker(marker.strip()).evaluate()
 
 
 def check_keras() -> Check:
@@ -171,32 +147,26 @@ def check_keras() -> Check:
         return Check("keras", False, f"cannot import keras ({_one_line(exc)})", FIX_SETUP)
     version = str(getattr(keras, "__version__", "unknown"))
     if not version.startswith("3."):
-        return Check(
-            "keras",
-            False,
-            f"Keras {version}, but this tutorial needs Keras 3",
-            FIX_SETUP + " (an older system-wide Keras may come first)",
-        )
+        fix = FIX_SETUP + " (an older system-wide Keras may come first)"
+        return Check("keras", False, f"Keras {version}, but this tutorial needs Keras 3", fix)
     backend = keras.backend.backend()
     if backend != "tensorflow":
         return Check(
             "keras",
             False,
             f"Keras {version} runs on the {backend!r} backend, not 'tensorflow'",
-            "unset KERAS_BACKEND (or set it to tensorflow), and check "
-            '"backend" in ~/.keras/keras.json',
+            'unset KERAS_BACKEND (or set it to tensorflow), and check "backend" in '
+            "~/.keras/keras.json",
         )
-    tensorflow = sys.modules.get("tensorflow")
-    tf_version = getattr(tensorflow, "__version__", "?")
+    tf_version = getattr(sys.modules.get("tensorflow"), "__version__", "?")
     return Check("keras", True, f"Keras {version} on TensorFlow {tf_version}")
 
 
 def check_kernel(python: str = sys.executable, spec_argv: list[str] | None = None) -> Check:
     """Jupyter's ``python3`` kernel, the one the notebooks ask for, must run ``python``.
 
-    ``spec_argv`` is that kernel's command; None asks Jupyter. A command that
-    starts with plain ``python`` means "the Python that runs Jupyter", which
-    is this one when JupyterLab comes from the same environment (``make lab``).
+    ``spec_argv`` is that kernel's command (None: ask Jupyter). Plain
+    ``python`` there means the Python that runs Jupyter: this one under ``make lab``.
     """
     fix = (
         "start JupyterLab with `make lab` (or from the environment that has the "
@@ -225,18 +195,18 @@ def _counts(arrays) -> str:
 
 
 def check_data(mnist_data: str = "", cache_dir: str | os.PathLike | None = None) -> Check:
-    """Say which data ``load_mnist()`` would use, and check that it loads.
+    """Say which data ``load_mnist()`` would use, and check that it loads; never download.
 
-    In ``load_mnist("auto")``'s order: the path in ``mnist_data`` (the value
-    of MNIST_DATA) if not empty; else Keras' own ``mnist.npz`` (its sha256
-    checked, as Keras does) in ``<cache_dir>/datasets`` (``cache_dir``
-    defaults to ``keras_cache_dir()``); else the bundled sample. Nothing is
-    downloaded: without Keras' file, the check reports the sample, which is
-    what an offline machine gets (online, Keras would download the full set).
+    In ``load_mnist("auto")``'s order: the path ``mnist_data`` (MNIST_DATA's
+    value) if not empty; else Keras' own ``mnist.npz`` in ``<cache_dir>/datasets``
+    (``cache_dir`` defaults to ``keras_cache_dir()``); else the bundled
+    sample, which is what an offline machine gets.
     """
     if mnist_data:
         try:
-            arrays = load_mnist(Path(mnist_data))
+            return Check(
+                "data", True, f"MNIST_DATA={mnist_data}: {_counts(load_mnist(Path(mnist_data)))}"
+            )
         except Exception as exc:
             return Check(
                 "data",
@@ -245,36 +215,31 @@ def check_data(mnist_data: str = "", cache_dir: str | os.PathLike | None = None)
                 "point MNIST_DATA at an .npz file or a folder with the four IDX files, "
                 "or unset it to use Keras' cache or the bundled sample",
             )
-        return Check("data", True, f"MNIST_DATA={mnist_data}: {_counts(arrays)}")
-
-    datasets = Path(cache_dir or keras_cache_dir()) / "datasets"
+    keras_file = Path(cache_dir or keras_cache_dir()) / "datasets" / "mnist.npz"
     try:
-        full = cached_full_mnist(datasets.parent)
+        full = cached_full_mnist(keras_file.parent.parent)
     except OSError as exc:
-        return Check(
-            "data",
-            False,
-            f"{datasets / 'mnist.npz'} cannot be read: {_one_line(exc)}",
-            "fix that file's permissions, or delete it and run `make data`",
-        )
+        fix = "fix that file's permissions, or delete it and run `make data`"
+        return Check("data", False, f"{keras_file} cannot be read: {_one_line(exc)}", fix)
     if full is not None:
         detail = (
             f"full MNIST, Keras' own {full} (checksum OK): 60,000 training + 10,000 test images"
         )
         return Check("data", True, detail)
     try:
-        arrays = load_npz(sample_path())
+        sample = _counts(load_npz(sample_path()))
     except Exception as exc:
-        detail = f"the bundled sample does not load: {_one_line(exc)}"
-        return Check("data", False, detail, FIX_SETUP)
-    where = f"no full MNIST in {datasets} yet"
-    if (datasets / "mnist.npz").exists():
-        where = f"{datasets / 'mnist.npz'} is not Keras' file (a partial download?)"
+        return Check(
+            "data", False, f"the bundled sample does not load: {_one_line(exc)}", FIX_SETUP
+        )
+    where = f"no full MNIST in {keras_file.parent} yet"
+    if keras_file.exists():
+        where = f"{keras_file} is not Keras' file (a partial download?)"
     return Check(
         "data",
         True,
-        f"{where}, so offline the notebooks use the bundled sample ({_counts(arrays)}), "
-        f"enough for every notebook; online, Keras downloads the full set. {GET_FULL_MNIST}",
+        f"{where}, so offline the notebooks use the bundled sample ({sample}), enough for "
+        f"every notebook; online, Keras downloads the full set. {GET_FULL_MNIST}",
     )
 
 
@@ -285,10 +250,10 @@ def check_training(
     min_accuracy: float = 0.8,
     seed: int = 0,
 ) -> Check:
-    """Train a tiny dense network on ``n_train`` sample digits; it must learn.
+    """Train a tiny dense network on ``n_train`` sample digits (a few seconds); it must learn.
 
-    Passes when the accuracy on ``n_test`` held-out sample digits (from the
-    sample's test set) is at least ``min_accuracy``. Takes a few seconds.
+    Passes when its accuracy on ``n_test`` digits of the sample's test set is
+    at least ``min_accuracy``.
     """
     fix = (
         f"{FIX_SETUP}; if it still fails, show this line and the output of "
@@ -301,6 +266,12 @@ def check_training(
         from mnist_helpers.preprocessing import to_dense_input
 
         (x_train, y_train), (x_test, y_test) = load_npz(sample_path())
+        x_train, y_train, x_test, y_test = (
+            x_train[:n_train],
+            y_train[:n_train],
+            x_test[:n_test],
+            y_test[:n_test],
+        )
         keras.utils.set_random_seed(seed)
         model = keras.Sequential(
             [
@@ -312,71 +283,47 @@ def check_training(
         model.compile(
             optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
         )
-        model.fit(
-            to_dense_input(x_train[:n_train]),
-            y_train[:n_train],
-            epochs=epochs,
-            batch_size=32,
-            verbose=0,
-        )
-        _, accuracy = model.evaluate(to_dense_input(x_test[:n_test]), y_test[:n_test], verbose=0)
+        model.fit(to_dense_input(x_train), y_train, epochs=epochs, batch_size=32, verbose=0)
+        _, accuracy = model.evaluate(to_dense_input(x_test), y_test, verbose=0)
     except Exception as exc:
         return Check("training", False, f"training failed: {_one_line(exc)}", fix)
-    seconds = time.perf_counter() - start
     detail = (
-        f"accuracy {accuracy:.2f} on {min(n_test, len(x_test)):,} held-out digits after "
-        f"{epochs} epoch{'s' if epochs != 1 else ''} on {min(n_train, len(x_train)):,} "
-        f"training digits ({seconds:.1f} s)"
+        f"accuracy {accuracy:.2f} on {len(x_test):,} held-out digits after {epochs} "
+        f"epoch{'s' * (epochs != 1)} on {len(x_train):,} training digits "
+        f"({time.perf_counter() - start:.1f} s)"
     )
     if accuracy < min_accuracy:
         return Check("training", False, f"{detail}, below {min_accuracy:.2f}", fix)
     return Check("training", True, detail)
 
 
-def available_memory(meminfo: str | os.PathLike = "/proc/meminfo") -> int | None:
-    """Return the memory available to new programs, in bytes, or None if unknown.
+def check_memory(min_bytes: int = 2 * GB, meminfo: str | os.PathLike = "/proc/meminfo") -> Check:
+    """At least ``min_bytes`` must be available to new programs.
 
-    Reads ``MemAvailable`` from ``meminfo`` (Linux); elsewhere asks
-    ``os.sysconf`` for the free physical pages.
+    Reads ``MemAvailable`` from ``meminfo`` (Linux), else asks ``os.sysconf``.
     """
+    available = None
     try:
-        for line in Path(meminfo).read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def check_memory(
-    min_bytes: int = MIN_MEMORY, meminfo: str | os.PathLike = "/proc/meminfo"
-) -> Check:
-    """At least ``min_bytes`` of memory must be available."""
-    available = available_memory(meminfo)
+        text = Path(meminfo).read_text()
+        available = int(re.search(r"^MemAvailable:\s*(\d+)", text, re.M)[1]) * 1024
+    except (OSError, TypeError):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            pass
     need = f"{min_bytes / GB:.1f} GB needed"
     if available is None:
         return Check("memory", True, f"cannot be measured on this system ({need})")
     detail = f"{available / GB:.1f} GB available ({need})"
     if available < min_bytes:
-        return Check(
-            "memory",
-            False,
-            detail,
-            "close other programs (browser tabs, other notebooks' kernels) and check again",
-        )
+        fix = "close other programs (browser tabs, other notebooks' kernels) and check again"
+        return Check("memory", False, detail, fix)
     return Check("memory", True, detail)
 
 
-def check_disk(folder: str | os.PathLike, min_bytes: int = MIN_DISK) -> Check:
-    """At least ``min_bytes`` must be free on the disk that holds ``folder``.
-
-    ``folder`` need not exist yet: its nearest existing parent is measured.
-    """
-    folder = Path(folder).resolve()
-    existing = folder
+def check_disk(folder: str | os.PathLike, min_bytes: int = 1 * GB) -> Check:
+    """At least ``min_bytes`` must be free on the disk of ``folder`` (or its nearest parent)."""
+    folder = existing = Path(folder).resolve()
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     try:
@@ -386,18 +333,9 @@ def check_disk(folder: str | os.PathLike, min_bytes: int = MIN_DISK) -> Check:
         return Check("disk", False, detail, "check that the folder is readable")
     detail = f"{free / GB:.1f} GB free for {folder} ({min_bytes / GB:.1f} GB needed)"
     if free < min_bytes:
-        return Check(
-            "disk",
-            False,
-            detail,
-            "free some disk space (`make clean` deletes build/), then check again",
-        )
+        fix = "free some disk space (`make clean` deletes build/), then check again"
+        return Check("disk", False, detail, fix)
     return Check("disk", True, detail)
-
-
-# ---------------------------------------------------------------------------
-# Running them
-# ---------------------------------------------------------------------------
 
 
 def iter_checks(
@@ -408,52 +346,47 @@ def iter_checks(
 ) -> Iterator[Check]:
     """Run the checks one by one, yielding each ``Check`` as soon as it is done.
 
-    ``requirements`` defaults to ``<project>/requirements.txt`` when that file
-    exists (a checkout), else no package pins are compared. ``training=False``
-    leaves out the training check. MNIST_DATA is read from the environment.
+    ``requirements`` defaults to ``<project>/requirements.txt`` in a checkout;
+    outside one, no pins are compared and the disk check measures the current
+    folder. ``training=False`` leaves out the training check. MNIST_DATA is
+    read from the environment.
     """
-    project = Path(project)
-    if requirements is None and (project / "requirements.txt").is_file():
-        requirements = project / "requirements.txt"
-    in_checkout = (project / "requirements.txt").is_file()
-    disk_folder = project / "build" if in_checkout else Path.cwd()
-
+    pins = Path(project) / "requirements.txt"
+    in_checkout = pins.is_file()
+    requirements = requirements or (pins if in_checkout else None)
     steps = [
-        ("python", check_python),
+        ("python", lambda: check_python()),
         ("packages", lambda: check_packages(requirements)),
-        ("keras", check_keras),
-        ("kernel", check_kernel),
+        ("keras", lambda: check_keras()),
+        ("kernel", lambda: check_kernel()),
         ("data", lambda: check_data(os.environ.get("MNIST_DATA", ""))),
+        ("training", lambda: check_training()),
+        ("memory", lambda: check_memory()),
+        ("disk", lambda: check_disk(Path(project) / "build" if in_checkout else Path.cwd())),
     ]
-    if training:
-        steps.append(("training", check_training))
-    steps += [("memory", check_memory), ("disk", lambda: check_disk(disk_folder))]
     for name, step in steps:
+        if name == "training" and not training:
+            continue
         try:
             yield step()
         except Exception as exc:  # a check should never raise; report it if one does
             yield Check(name, False, f"the check itself failed: {_one_line(exc)}", FIX_SETUP)
 
 
-def run_checks(
-    *,
-    training: bool = True,
-    requirements: str | os.PathLike | None = None,
-    project: str | os.PathLike = PROJECT,
-) -> list[Check]:
-    """Run every check and return the list of ``Check`` results (see ``iter_checks``)."""
-    return list(iter_checks(training=training, requirements=requirements, project=project))
+def run_checks(**options) -> list[Check]:
+    """Every check's ``Check``, in a list; the options are those of :func:`iter_checks`."""
+    return list(iter_checks(**options))
 
 
 def format_check(check: Check) -> str:
-    """Return ``OK   name: detail`` or ``FAIL name: detail -> fix: fix``."""
+    """``OK   name: detail`` or ``FAIL name: detail -> fix: fix``."""
     if check.ok:
         return f"OK   {check.name}: {check.detail}"
     return f"FAIL {check.name}: {check.detail} -> fix: {check.fix}"
 
 
 def summary_line(checks: list[Check]) -> str:
-    """Return ``All 8 checks passed.`` or ``2 of 8 checks failed: data, disk.``."""
+    """``All 8 checks passed.`` or ``2 of 8 checks failed: data, disk.``."""
     failed = [check.name for check in checks if not check.ok]
     if not failed:
         return f"All {len(checks)} checks passed."
@@ -466,17 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m mnist_helpers.checks",
         description="Check that this machine is ready for the MNIST tutorial.",
     )
-    parser.add_argument(
-        "--skip-training", action="store_true", help="leave out the short training run"
-    )
-    parser.add_argument(
-        "--requirements",
-        metavar="FILE",
-        help="pinned versions to compare with (default: requirements.txt of the project)",
-    )
+    parser.add_argument("--skip-training", action="store_true", help="no short training run")
+    parser.add_argument("--requirements", metavar="FILE", help="pins (default: requirements.txt)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
     checks = []
     for check in iter_checks(training=not args.skip_training, requirements=args.requirements):
         print(format_check(check), flush=True)

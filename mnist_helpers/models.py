@@ -82,19 +82,11 @@ def build_cnn(data_format: str) -> keras.Model:
     return model
 
 
-# ---------------------------------------------------------------------------
-# The fast CNN of notebook 11
-# ---------------------------------------------------------------------------
-
-FAST_CNN_FILTERS = (16, 32, 64)
-FAST_CNN_DENSE_UNITS = 128
-
-
 def build_fast_cnn(
     data_format: str = "channels_last",
     *,
-    filters: tuple[int, int, int] = FAST_CNN_FILTERS,
-    dense_units: int = FAST_CNN_DENSE_UNITS,
+    filters: tuple[int, int, int] = (16, 32, 64),
+    dense_units: int = 128,
     batch_norm: bool = False,
     first_stride: int = 1,
     augment: bool = False,
@@ -141,8 +133,17 @@ def build_fast_cnn(
     channels_first, in [0, 1]. Output: float32 (batch, 10) probabilities.
     Labels: one-hot, as for the original models.
     """
-    shape = cnn_input_shape(data_format)
-    layers: list[keras.layers.Layer] = [keras.Input(shape=shape)]
+    axis = -1 if data_format == "channels_last" else 1
+
+    def with_relu(layer: type[keras.layers.Layer], *args, **options) -> list[keras.layers.Layer]:
+        """``layer(*args, activation="relu")``; with batch_norm: no bias, normalize, then ReLU."""
+        if not batch_norm:
+            return [layer(*args, activation="relu", **options)]
+        without_bias = layer(*args, use_bias=False, **options)
+        normalize = keras.layers.BatchNormalization(axis=axis, momentum=0.9)
+        return [without_bias, normalize, keras.layers.ReLU()]
+
+    layers: list[keras.layers.Layer] = [keras.Input(shape=cnn_input_shape(data_format))]
     if augment:
         layers += [
             keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", data_format=data_format),
@@ -150,43 +151,12 @@ def build_fast_cnn(
         ]
     for index, count in enumerate(filters):
         stride = first_stride if index == 0 else 1
-        if batch_norm:
-            layers += [
-                keras.layers.Conv2D(
-                    count,
-                    3,
-                    strides=stride,
-                    padding="same",
-                    use_bias=False,
-                    data_format=data_format,
-                ),
-                keras.layers.BatchNormalization(
-                    axis=-1 if data_format == "channels_last" else 1, momentum=0.9
-                ),
-                keras.layers.ReLU(),
-            ]
-        else:
-            layers.append(
-                keras.layers.Conv2D(
-                    count,
-                    3,
-                    strides=stride,
-                    padding="same",
-                    activation="relu",
-                    data_format=data_format,
-                )
-            )
+        conv = {"strides": stride, "padding": "same", "data_format": data_format}
+        layers += with_relu(keras.layers.Conv2D, count, 3, **conv)
         if index < len(filters) - 1 and stride == 1:
             layers.append(keras.layers.MaxPooling2D(2, data_format=data_format))
     layers.append(keras.layers.Flatten(data_format=data_format))
-    if batch_norm:
-        layers += [
-            keras.layers.Dense(dense_units, use_bias=False),
-            keras.layers.BatchNormalization(momentum=0.9),
-            keras.layers.ReLU(),
-        ]
-    else:
-        layers.append(keras.layers.Dense(dense_units, activation="relu"))
+    layers += with_relu(keras.layers.Dense, dense_units)
     layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32"))
     model = keras.Sequential(layers, name="fast_cnn")
     model.compile(
