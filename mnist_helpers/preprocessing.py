@@ -109,35 +109,11 @@ MIN_INK = 32  # least contrast (of 255) between the digit and the background
 
 
 def _read_greyscale(image: str | os.PathLike | np.ndarray) -> np.ndarray:
-    """The picture as float32 (H, W) grey levels 0..255, transparency on white."""
+    """The picture as float32 (H, W) grey levels 0..255, transparency on white paper."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(image, np.ndarray):
-        array = image
-        if array.ndim == 3 and array.shape[2] == 1:
-            array = array[:, :, 0]
-        if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-            raise ValueError(
-                "image_to_mnist expects an array of shape (H, W) (grey), (H, W, 3) (RGB) "
-                f"or (H, W, 4) (RGBA), but got shape {array.shape}."
-            )
-        if array.size == 0:
-            raise ValueError(f"image_to_mnist got an empty array (shape {array.shape}).")
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-            raise ValueError(f"image_to_mnist expects numbers, got dtype {array.dtype}.")
-        array = array.astype("float32")
-        if not np.all(np.isfinite(array)):
-            raise ValueError("image_to_mnist got an array with NaN or infinite values.")
-        if array.max() <= 1.0:  # floats in [0, 1] (or a boolean mask)
-            array = array * 255.0
-        if array.ndim == 3:
-            rgb = array[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype="float32")
-            if array.shape[2] == 4:  # transparent pixels show the white paper behind
-                alpha = array[:, :, 3] / 255.0
-                rgb = rgb * alpha + 255.0 * (1.0 - alpha)
-            array = rgb
-        return np.clip(array, 0.0, 255.0)
-
+        return _greyscale(Image.fromarray(_as_uint8(image)))
     path = Path(image).expanduser()
     if not path.is_file():
         raise FileNotFoundError(
@@ -148,22 +124,47 @@ def _read_greyscale(image: str | os.PathLike | np.ndarray) -> np.ndarray:
         with Image.open(path) as picture:
             picture.load()
             # A phone stores a photo as taken and says in its EXIF data how to turn it.
-            picture = ImageOps.exif_transpose(picture)
-            if picture.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float grey
-                levels = np.asarray(picture, dtype="float32")
-                top = float(levels.max())
-                return levels * (255.0 / top) if top > 255 else levels
-            if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-                rgba = picture.convert("RGBA")
-                paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                picture = Image.alpha_composite(paper, rgba)
-            grey = picture.convert("L")
+            return _greyscale(ImageOps.exif_transpose(picture))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValueError(
             f"Cannot read {path} as an image ({type(error).__name__}: {error}). "
             "Save the digit as a PNG or JPEG file and try again."
         ) from error
-    return np.asarray(grey, dtype="float32")
+
+
+def _as_uint8(array: np.ndarray) -> np.ndarray:
+    """An array picture as uint8 (H, W), (H, W, 3) or (H, W, 4); floats in [0, 1] scaled."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(
+            "image_to_mnist expects an array of shape (H, W) (grey), (H, W, 3) (RGB) "
+            f"or (H, W, 4) (RGBA), but got shape {array.shape}."
+        )
+    if array.size == 0:
+        raise ValueError(f"image_to_mnist got an empty array (shape {array.shape}).")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"image_to_mnist expects numbers, got dtype {array.dtype}.")
+    array = array.astype("float32")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("image_to_mnist got an array with NaN or infinite values.")
+    if array.max() <= 1.0:  # floats in [0, 1] (or a boolean mask)
+        array = array * 255.0
+    return np.round(np.clip(array, 0.0, 255.0)).astype(np.uint8)
+
+
+def _greyscale(picture) -> np.ndarray:
+    """A Pillow image as float32 (H, W) grey levels 0..255, transparent pixels white."""
+    from PIL import Image
+
+    if picture.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float grey
+        levels = np.asarray(picture, dtype="float32")
+        top = float(levels.max())
+        return levels * (255.0 / top) if top > 255 else levels
+    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        picture = Image.alpha_composite(Image.new("RGBA", rgba.size, (255,) * 4), rgba)
+    return np.asarray(picture.convert("L"), dtype="float32")
 
 
 def image_to_mnist(image: str | os.PathLike | np.ndarray) -> np.ndarray:
