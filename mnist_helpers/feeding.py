@@ -1,19 +1,14 @@
-"""Feed images and labels to Keras in batches, without stalls between epochs.
+"""Feed images and labels to Keras in batches, without pauses between epochs.
 
 ``model.fit(x_train, y_train, batch_size=128)`` works, and is how the original
-tutorial trains. Behind it, Keras (TensorFlow backend) builds a ``tf.data``
+tutorial trains: behind it, Keras (TensorFlow backend) builds a ``tf.data``
 pipeline whose buffers TensorFlow tunes while it runs ("autotuning"). With
-TensorFlow 2.21 on the 2-core machine measured, some epochs began with a
-pause, from several seconds to about as long as an epoch, with the CPU idle,
-while Keras made the epoch's iterator and freed the previous one; with
-autotuning off there was none (``tools/feeding_pause.py``). In whole runs:
-fed the arrays, two of the original CNN's 12 epochs took 77-80 s and the
-others 37-56 s; fed by ``make_dataset``, every epoch took 36-45 s (README,
-"How the data is fed").
-
-``make_dataset`` builds a simpler pipeline, with autotuning switched off and
-fixed buffers: shuffle the examples each epoch, cut them into batches,
-and prepare the next batch while the model trains on the current one.
+TensorFlow 2.21, some epochs then begin with a pause, the CPU idle, while
+Keras makes the epoch's iterator; with autotuning off there is none (measured
+by ``tools/feeding_pause.py``; README, "How the data is fed", has the figures).
+``make_dataset`` builds a simpler pipeline with autotuning off: shuffle the
+examples each epoch, cut them into batches, prepare the next batch while the
+model trains on the current one.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from pathlib import Path
 
 import keras
@@ -207,15 +208,21 @@ def one_cycle_schedule(
     )
 
 
+def _cpuinfo(field: str, cpuinfo: str | os.PathLike) -> str:
+    """The value of the first ``field`` line of ``cpuinfo`` (Linux), or "" if there is none."""
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        return ""
+    found = re.search(rf"^{field}\s*:(.*)$", text, re.MULTILINE)
+    return found[1].strip() if found else ""
+
+
 def cpu_name(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> str:
     """The CPU's model name from ``cpuinfo`` (Linux), else what ``platform`` knows."""
-    try:
-        for line in Path(cpuinfo).read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
+    return (
+        _cpuinfo("model name", cpuinfo) or platform.processor() or platform.machine() or "unknown"
+    )
 
 
 def cpu_supports_bfloat16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
@@ -248,15 +255,8 @@ def onednn_enabled() -> bool:
 
 def cpu_flags(wanted: tuple[str, ...], cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
     """Those of the CPU flags ``wanted`` that ``cpuinfo`` lists (Linux; elsewhere [])."""
-    try:
-        text = Path(cpuinfo).read_text(errors="replace")
-    except OSError:
-        return []
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            found = set(line.partition(":")[2].split())
-            return [flag for flag in wanted if flag in found]
-    return []
+    found = set(_cpuinfo("flags", cpuinfo).split())
+    return [flag for flag in wanted if flag in found]
 
 
 def bfloat16_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> list[str]:
