@@ -1,13 +1,15 @@
 """The tutorial's models, for runs outside their own notebooks.
 
 Notebooks 05 and 06 build these models cell by cell, where the reader can see
-each layer; notebook 08 (when it has to train a short run itself) and the
-benchmark use these functions. Both build the same layers with the same
-parameter counts, which the notebooks and the tests check.
+each layer; the notebooks that need them without training them in their own
+cells (07, 08 and 10 for a short run when 05 or 06 has not been run, 13 on
+other data) and the benchmark use these functions. Both build the same layers
+with the same parameter counts, which the notebooks and the tests check.
 
-Notebook 11 adds a CNN that trains in seconds on a laptop CPU
-(:func:`build_fast_cnn`), its learning-rate schedule (:func:`one_cycle_schedule`)
-and a test for native bfloat16 on the CPU (:func:`cpu_supports_bfloat16`).
+The fast CNN that notebook 11 builds cell by cell is :func:`build_fast_cnn`,
+with its learning-rate schedule :func:`one_cycle_schedule`, for notebooks 12
+and 14 and the benchmark; the functions at the end say what the CPU offers
+(oneDNN, native bfloat16) for notebook 14.
 """
 
 from __future__ import annotations

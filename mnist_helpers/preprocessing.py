@@ -108,8 +108,16 @@ DIGIT_BOX = 20  # MNIST fitted each digit into 20 x 20 pixels, then centred it i
 MIN_INK = 32  # least contrast (of 255) between the digit and the background
 
 
-def _read_greyscale(image: str | os.PathLike | np.ndarray) -> np.ndarray:
-    """The picture as float32 (H, W) grey levels 0..255, transparency on white paper."""
+def read_picture(image: str | os.PathLike | np.ndarray) -> np.ndarray:
+    """A picture as :func:`image_to_mnist` reads it, before it looks for the digit.
+
+    Args:
+        image: what ``image_to_mnist`` takes: a file's path, or an array.
+
+    Returns:
+        float32 array of shape (H, W), grey levels 0..255: a photo turned
+        upright as its EXIF data says, transparent pixels white paper.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(image, np.ndarray):
@@ -195,7 +203,7 @@ def image_to_mnist(image: str | os.PathLike | np.ndarray) -> np.ndarray:
             the wrong shape or values; or the picture is blank (no ink that
             stands out from the background).
     """
-    grey = _read_greyscale(image)
+    grey = read_picture(image)
     height, width = grey.shape
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     background = float(np.median(border))
