@@ -80,7 +80,9 @@ MODELS = {
                      "batch_size": 256, "validation": False, "precision": "auto",
                      "filters": (32, 64, 128), "augment": True},
 }  # fmt: skip
-DEFAULT_MODELS = ["fast_cnn_1", "fast_cnn_2", "fast_cnn_3", "fast_cnn_aug", "dense", "cnn"]
+DEFAULT_MODELS = [
+    "fast_cnn_1", "fast_cnn_2", "fast_cnn_3", "fast_cnn_s2_1", "fast_cnn_aug", "dense", "cnn"
+]  # fmt: skip
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
