@@ -86,7 +86,7 @@ def check_python(
     return Check(
         "python",
         False,
-        f"Python {found} ({wanted}; TensorFlow 2.21 has no wheels for other versions)",
+        f"Python {found} ({wanted}; the pinned packages install on no other versions)",
         f"install Python 3.{high} and run `make setup` again (it finds it), "
         f"or `make setup PYTHON=/path/to/python3.{high}`",
     )

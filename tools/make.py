@@ -39,7 +39,7 @@ class SetupError(Exception):
 
 
 def supported_pythons() -> list[tuple[int, int]]:
-    """The Pythons TensorFlow has wheels for: ``requires-python`` of pyproject.toml."""
+    """The Pythons the pinned packages install on: ``requires-python`` of pyproject.toml."""
     text = (PROJECT / "pyproject.toml").read_text()
     match = re.search(r'^requires-python = ">=3\.(\d+),<3\.(\d+)"', text, re.MULTILINE)
     if not match:
@@ -118,7 +118,7 @@ def find_python(given: str | None = None, version: tuple[int, int] | None = None
         seen.append(f"{' '.join(command)} {what}")
     needed = f"Python {version[0]}.{version[1]}" if version else supported()
     raise SetupError(
-        f"This tutorial needs {needed} (TensorFlow 2.21 has no wheels for other "
+        f"This tutorial needs {needed} (the pinned packages install on no other "
         f"versions), and none was found: {'; '.join(seen)}. Install Python 3.12 "
         "(python.org, your package manager, or pyenv), then run this again, or name it: "
         "`make setup PYTHON=/path/to/python3.12` (`py tools\\make.py setup --python "
