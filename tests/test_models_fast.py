@@ -186,7 +186,9 @@ def bench():
     return bench_module()
 
 
-def fake_run(name, seed, epoch_seconds, accuracy, train_images=60_000, valid_images=0):
+def fake_run(
+    name, seed, epoch_seconds, accuracy, train_images=60_000, valid_images=0, shifted=None
+):
     return {
         "name": name,
         "seed": seed,
@@ -198,6 +200,7 @@ def fake_run(name, seed, epoch_seconds, accuracy, train_images=60_000, valid_ima
         "epoch_seconds": epoch_seconds,
         "training_seconds": sum(epoch_seconds),
         "test_accuracy": accuracy,
+        "shifted_accuracy": shifted,
         "peak_mb": 1000.0,
     }
 
@@ -214,8 +217,8 @@ def fake_report(runs, gflops=100.0, **fields):
 
 def test_bench_gives_the_mean_and_spread_over_seeds_and_the_compute_bound(bench):
     runs = [
-        fake_run("fast_cnn_1", 1, [10.0], 0.9922),
-        fake_run("fast_cnn_1", 2, [12.0], 0.9932),
+        fake_run("fast_cnn_1", 1, [10.0], 0.9922, shifted=0.9950),
+        fake_run("fast_cnn_1", 2, [12.0], 0.9932, shifted=0.9954),
         fake_run("cnn", 1, [30.0, 20.0, 22.0], 0.9910, 54_000, 6_000),
     ]
     fast, cnn = bench.summarise(runs, gflops=100.0)
@@ -233,8 +236,34 @@ def test_bench_gives_the_mean_and_spread_over_seeds_and_the_compute_bound(bench)
     assert "fastest to 99.25% (mean over the seeds): fast_cnn_1" not in text  # titles, not names
     assert "fastest to 99.25% (mean over the seeds): fast CNN, 1 epoch, 11.0 s" in text
     assert "fastest to 99.50% (mean over the seeds): none" in text
+    assert fast["shifted_mean"] == pytest.approx(0.9952) and cnn["shifted_mean"] is None
+    shifted = "fastest to 99.50% (mean over the seeds, with test-time shifts): fast CNN, 1 epoch"
+    assert shifted in text and "99.52%" in text
     assert "99.22%-99.32%" in text
     assert "s/epoch 11.0 -> 11.0 (1.00x)" in bench.compare(report, report)
+
+
+def test_predict_with_shifts_averages_the_image_and_its_four_one_pixel_shifts():
+    images = np.random.default_rng(0).random((6, 28, 28, 1), dtype=np.float32)
+    keras.utils.set_random_seed(0)
+    # Flatten + Dense sees where each pixel is: each shift changes its answer
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])  # fmt: skip
+    expected = np.mean(
+        [model.predict(np.roll(images, shift, axis=(1, 2)), verbose=0)
+         for shift in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]], axis=0,
+    )  # fmt: skip
+    shifted = models.predict_with_shifts(model, images)
+    assert shifted.shape == (6, 10) and shifted.dtype == np.float32
+    np.testing.assert_allclose(shifted, expected, rtol=1e-5)
+    assert not np.allclose(shifted, model.predict(images, verbose=0))
+    # channels_first rolls the last two axes, not the channel axis
+    first = np.moveaxis(images, -1, 1)
+    model_first = keras.Sequential([keras.Input((1, 28, 28)), keras.layers.Permute((2, 3, 1)),
+                                    *model.layers])  # fmt: skip
+    np.testing.assert_allclose(
+        models.predict_with_shifts(model_first, first, "channels_first"), expected, rtol=1e-5
+    )
 
 
 def test_cpu_flags_are_read_in_the_order_asked(tmp_path):
