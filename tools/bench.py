@@ -212,11 +212,12 @@ def train_one(name: str, seed: int, quick: bool, float32: bool, feed: str) -> di
     start = time.perf_counter()
     model.fit(**train, epochs=epochs, verbose=0, callbacks=[EpochTimes()])
     training_seconds = time.perf_counter() - start
-    _, accuracy = model.evaluate(prepare(x_test), onehot(y_test), batch_size=1000, verbose=0)
+    x_test = prepare(x_test)
+    _, accuracy = model.evaluate(x_test, onehot(y_test), batch_size=1000, verbose=0)
     shifted_accuracy = shifted_seconds = None
     if name != "dense":
         start = time.perf_counter()
-        shifted = predict_with_shifts(model, prepare(x_test), data_format)
+        shifted = predict_with_shifts(model, x_test, data_format)
         shifted_seconds = time.perf_counter() - start
         shifted_accuracy = float((shifted.argmax(axis=1) == y_test).mean())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
